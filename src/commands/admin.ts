@@ -1,0 +1,5 @@
+// The admin family (to be filled in).
+
+import type { CommandSpec } from "./types.ts";
+
+export const adminCommands: readonly CommandSpec[] = [];

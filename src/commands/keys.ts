@@ -1,0 +1,5 @@
+// The keys family (to be filled in).
+
+import type { CommandSpec } from "./types.ts";
+
+export const keyCommands: readonly CommandSpec[] = [];

@@ -1,0 +1,98 @@
+// `bun run server [config-file] [--name value ...] [--init | --join host:port ...]`, parsed
+// as redis-server does: an optional config file first, then `--directive args...` pairs that
+// override it. Both go through the parameter table; anything unknown is a clear error.
+
+import { readFileSync } from "node:fs";
+import { splitArgs } from "../util/split-args.ts";
+import { findParam, setParam } from "./params.ts";
+import { Settings } from "./settings.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface StartOptions {
+  readonly settings: Settings;
+  /** --init: create a cluster at first start (ignored when --dir holds state). */
+  readonly init: boolean;
+  /** --join: addresses of cluster nodes to join at first start. */
+  readonly join: string[];
+  readonly configFile: string | null;
+}
+
+interface Directive {
+  name: string;
+  args: string[];
+  /** For error messages: where it came from and how it was written. */
+  origin: string;
+  text: string;
+}
+
+export function parseCommandLine(argv: readonly string[]): StartOptions {
+  const directives: Directive[] = [];
+  let configFile: string | null = null;
+  let i = 0;
+  if (argv.length > 0 && !argv[0].startsWith("--")) {
+    configFile = argv[0];
+    directives.push(...readConfigFile(configFile));
+    i = 1;
+  }
+  for (; i < argv.length; i++) {
+    const word = argv[i];
+    if (!word.startsWith("--") || word.length === 2) {
+      throw new ConfigError(fatal("the command line", `'${word}'`, "Expected an option starting with '--'"));
+    }
+    const args: string[] = [];
+    while (i + 1 < argv.length && !argv[i + 1].startsWith("--")) args.push(argv[++i]);
+    directives.push({ name: word.slice(2), args, origin: "the command line", text: [word, ...args].join(" ") });
+  }
+  const settings = new Settings();
+  let init = false;
+  const join: string[] = [];
+  for (const d of directives) {
+    const name = d.name.toLowerCase();
+    if (name === "init") {
+      if (d.args.length !== 0) throw new ConfigError(fatal(d.origin, d.text, "--init takes no arguments"));
+      init = true;
+      continue;
+    }
+    if (name === "join") {
+      if (d.args.length === 0) throw new ConfigError(fatal(d.origin, d.text, "--join needs at least one host:port"));
+      join.push(...d.args);
+      continue;
+    }
+    const param = findParam(name);
+    if (param === undefined || d.args.length === 0) {
+      throw new ConfigError(fatal(d.origin, d.text, "Bad directive or wrong number of arguments"));
+    }
+    const err = setParam(param, settings, d.args.join(" "));
+    if (err !== null) throw new ConfigError(fatal(d.origin, d.text, err));
+  }
+  if (init && join.length > 0) throw new ConfigError("--init and --join cannot be used together");
+  return { settings, init, join, configFile };
+}
+
+function readConfigFile(path: string): Directive[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`Fatal error, can't open config file '${path}': ${(e as Error).message}`);
+  }
+  const out: Directive[] = [];
+  const lines = text.split("\n");
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const words = splitArgs(line);
+    const origin = `the configuration file, at line ${n + 1}`;
+    if (words === null) throw new ConfigError(fatal(origin, `'${line}'`, "Unbalanced quotes in configuration line"));
+    if (words.length === 0) continue;
+    out.push({ name: words[0], args: words.slice(1), origin, text: line });
+  }
+  return out;
+}
+
+function fatal(origin: string, text: string, reason: string): string {
+  return `\n*** FATAL CONFIG ERROR (raftis) ***\nReading ${origin}\n>>> ${text}\n${reason}`;
+}

@@ -1,0 +1,214 @@
+// The parameter table: each row names an option (as Redis or RedisRaft spells it), its kind,
+// limits, the Settings field it lives in and whether it may change at run time. The command
+// line, config files and CONFIG GET/SET all go through it, so they accept the same values
+// and print the same errors.
+
+import { globMatch } from "../util/glob.ts";
+import type { BoolSetting, NumberSetting, Settings, StringSetting } from "./settings.ts";
+
+type ParamKind =
+  | { kind: "int"; field: NumberSetting; min: number; max: number }
+  | { kind: "memory"; field: NumberSetting; min: number; max: number }
+  | { kind: "bool"; field: BoolSetting }
+  | { kind: "enum"; field: StringSetting; values: readonly string[] }
+  | { kind: "string"; field: StringSetting; validate?: (v: string) => string | null }
+  | { kind: "custom"; get: (s: Settings) => string; set: (s: Settings, v: string) => string | null };
+
+export type Param = ParamKind & {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** Changeable only at start (command line / config file), not by CONFIG SET. */
+  readonly immutable?: boolean;
+};
+
+const intMax = 2147483647;
+const llMax = Number.MAX_SAFE_INTEGER;
+
+function hostPort(v: string): string | null {
+  if (v === "") return null;
+  const i = v.lastIndexOf(":");
+  const port = Number(v.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return "Address is invalid. It must be in the form of 10.0.0.3:8000";
+  }
+  return null;
+}
+
+const yesNo = (b: boolean): string => (b ? "yes" : "no");
+
+export const params: readonly Param[] = [
+  // ---- network and server ----
+  { name: "port", kind: "int", field: "port", min: 0, max: 65535, immutable: true },
+  { name: "bind", kind: "string", field: "bind", immutable: true },
+  { name: "dir", kind: "string", field: "dir", immutable: true },
+  { name: "maxclients", kind: "int", field: "maxclients", min: 1, max: intMax },
+  { name: "timeout", kind: "int", field: "timeout", min: 0, max: intMax },
+  { name: "tcp-keepalive", kind: "int", field: "tcpKeepalive", min: 0, max: intMax },
+  { name: "hz", kind: "int", field: "hz", min: 1, max: 500 },
+  { name: "loglevel", kind: "enum", field: "loglevel", values: ["debug", "verbose", "notice", "warning", "nothing"] },
+  { name: "logfile", kind: "string", field: "logfile", immutable: true },
+  { name: "databases", kind: "int", field: "databases", min: 1, max: 1, immutable: true },
+  { name: "daemonize", kind: "bool", field: "daemonize", immutable: true },
+  { name: "pidfile", kind: "string", field: "pidfile", immutable: true },
+  { name: "protected-mode", kind: "bool", field: "protectedMode" },
+  { name: "requirepass", kind: "string", field: "requirepass" },
+  // ---- memory ----
+  { name: "maxmemory", kind: "memory", field: "maxmemory", min: 0, max: llMax },
+  { name: "maxmemory-policy", kind: "enum", field: "maxmemoryPolicy", values: ["noeviction"] },
+  { name: "proto-max-bulk-len", kind: "memory", field: "protoMaxBulkLen", min: 1024 * 1024, max: llMax },
+  {
+    name: "client-output-buffer-limit",
+    kind: "custom",
+    get: (s) => `normal ${s.clientOutputHardLimit} 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60`,
+    set: (s, v) => {
+      const words = v.trim().split(/\s+/);
+      if (words.length % 4 !== 0) return "Wrong number of arguments in buffer limit configuration.";
+      for (let i = 0; i < words.length; i += 4) {
+        const cls = words[i].toLowerCase();
+        if (cls !== "normal" && cls !== "slave" && cls !== "replica" && cls !== "pubsub") {
+          return "Invalid client class specified in buffer limit configuration.";
+        }
+        const hard = parseMemory(words[i + 1]);
+        const soft = parseMemory(words[i + 2]);
+        const secs = Number(words[i + 3]);
+        if (hard === null || soft === null || !Number.isInteger(secs) || secs < 0) {
+          return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        }
+        if (cls === "normal") s.clientOutputHardLimit = hard;
+      }
+      return null;
+    },
+  },
+  // ---- encodings (OBJECT ENCODING follows Redis's thresholds) ----
+  { name: "hash-max-listpack-entries", aliases: ["hash-max-ziplist-entries"], kind: "int", field: "hashMaxListpackEntries", min: 0, max: llMax },
+  { name: "hash-max-listpack-value", aliases: ["hash-max-ziplist-value"], kind: "int", field: "hashMaxListpackValue", min: 0, max: llMax },
+  { name: "list-max-listpack-size", aliases: ["list-max-ziplist-size"], kind: "int", field: "listMaxListpackSize", min: -5, max: intMax },
+  { name: "set-max-intset-entries", kind: "int", field: "setMaxIntsetEntries", min: 0, max: llMax },
+  { name: "zset-max-listpack-entries", aliases: ["zset-max-ziplist-entries"], kind: "int", field: "zsetMaxListpackEntries", min: 0, max: llMax },
+  { name: "zset-max-listpack-value", aliases: ["zset-max-ziplist-value"], kind: "int", field: "zsetMaxListpackValue", min: 0, max: llMax },
+  // ---- persistence: accepted so tools and configs work; raftis persists through Raft ----
+  { name: "save", kind: "string", field: "save" },
+  { name: "appendonly", kind: "bool", field: "appendonly" },
+  { name: "appendfsync", kind: "enum", field: "appendfsync", values: ["always", "everysec", "no"] },
+  // ---- raft (RedisRaft's names, under raft.) ----
+  { name: "raft.id", kind: "int", field: "raftId", min: 0, max: intMax, immutable: true },
+  { name: "raft.addr", kind: "string", field: "raftAddr", validate: hostPort, immutable: true },
+  { name: "raft.bus-addr", kind: "string", field: "raftBusAddr", validate: hostPort, immutable: true },
+  { name: "raft.bus-port", kind: "int", field: "raftBusPort", min: 0, max: 65535, immutable: true },
+  { name: "raft.periodic-interval", kind: "int", field: "raftPeriodicInterval", min: 1, max: intMax },
+  { name: "raft.request-timeout", kind: "int", field: "raftRequestTimeout", min: 1, max: intMax },
+  { name: "raft.election-timeout", kind: "int", field: "raftElectionTimeout", min: 1, max: intMax },
+  { name: "raft.connection-timeout", kind: "int", field: "raftConnectionTimeout", min: 1, max: intMax },
+  { name: "raft.join-timeout", kind: "int", field: "raftJoinTimeout", min: 1, max: intMax },
+  { name: "raft.response-timeout", kind: "int", field: "raftResponseTimeout", min: 1, max: intMax },
+  { name: "raft.reconnect-interval", kind: "int", field: "raftReconnectInterval", min: 1, max: intMax },
+  { name: "raft.proxy-response-timeout", kind: "int", field: "raftProxyResponseTimeout", min: 1, max: intMax },
+  { name: "raft.append-req-max-count", kind: "int", field: "raftAppendReqMaxCount", min: 1, max: intMax },
+  { name: "raft.append-req-max-size", kind: "memory", field: "raftAppendReqMaxSize", min: 1, max: intMax },
+  { name: "raft.snapshot-req-max-count", kind: "int", field: "raftSnapshotReqMaxCount", min: 1, max: intMax },
+  { name: "raft.snapshot-req-max-size", kind: "memory", field: "raftSnapshotReqMaxSize", min: 1, max: intMax },
+  { name: "raft.log-max-cache-size", kind: "memory", field: "raftLogMaxCacheSize", min: 0, max: llMax },
+  { name: "raft.log-max-file-size", kind: "memory", field: "raftLogMaxFileSize", min: 0, max: llMax },
+  { name: "raft.log-fsync", kind: "bool", field: "raftLogFsync" },
+  { name: "raft.log-filename", kind: "string", field: "raftLogFilename", immutable: true },
+  { name: "raft.snapshot-filename", kind: "string", field: "raftSnapshotFilename", immutable: true },
+  { name: "raft.follower-proxy", kind: "bool", field: "raftFollowerProxy" },
+  { name: "raft.follower-reads", kind: "bool", field: "raftFollowerReads" },
+  { name: "raft.quorum-reads", kind: "bool", field: "raftQuorumReads" },
+  { name: "raft.storage", kind: "enum", field: "raftStorage", values: ["disk", "memory"], immutable: true },
+  { name: "raft.cluster-password", kind: "string", field: "raftClusterPassword", immutable: true },
+  { name: "raft.shutdown-on-remove", kind: "bool", field: "raftShutdownOnRemove" },
+  { name: "raft.loglevel", kind: "enum", field: "raftLoglevel", values: ["debug", "verbose", "notice", "warning"] },
+];
+
+const byName = new Map<string, Param>();
+for (const p of params) {
+  byName.set(p.name, p);
+  for (const alias of p.aliases ?? []) byName.set(alias, p);
+}
+
+export function findParam(name: string): Param | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+/** Redis's memtoull: digits with an optional k/kb/m/mb/g/gb suffix (case-insensitive). */
+export function parseMemory(text: string): number | null {
+  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text.trim());
+  if (m === null) return null;
+  const units: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  const value = Number(m[1]) * units[(m[2] ?? "").toLowerCase()];
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** The value as CONFIG GET prints it. */
+export function formatParam(p: Param, s: Settings): string {
+  switch (p.kind) {
+    case "int":
+    case "memory":
+      return String(s[p.field]);
+    case "bool":
+      return yesNo(s[p.field]);
+    case "enum":
+    case "string":
+      return s[p.field];
+    case "custom":
+      return p.get(s);
+  }
+}
+
+/** Sets one parameter from text; returns an error message (Redis's wording) or null. */
+export function setParam(p: Param, s: Settings, value: string): string | null {
+  switch (p.kind) {
+    case "int": {
+      const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(n)) return "argument couldn't be parsed into an integer";
+      if (n < p.min || n > p.max) return `argument must be between ${p.min} and ${p.max} inclusive`;
+      s[p.field] = n;
+      return null;
+    }
+    case "memory": {
+      const n = parseMemory(value);
+      if (n === null) return "argument must be a memory value";
+      if (n < p.min || n > p.max) return `argument must be between ${p.min} and ${p.max} inclusive`;
+      s[p.field] = n;
+      return null;
+    }
+    case "bool": {
+      const v = value.toLowerCase();
+      if (v !== "yes" && v !== "no") return "argument must be 'yes' or 'no'";
+      s[p.field] = v === "yes";
+      return null;
+    }
+    case "enum": {
+      const v = value.toLowerCase();
+      if (!p.values.includes(v)) return `argument(s) must be one of the following: ${p.values.join(", ")}`;
+      s[p.field] = v;
+      return null;
+    }
+    case "string": {
+      const err = p.validate?.(value) ?? null;
+      if (err !== null) return err;
+      s[p.field] = value;
+      return null;
+    }
+    case "custom":
+      return p.set(s, value);
+  }
+}
+
+/** CONFIG GET: every (name, value) whose name matches one of the glob patterns. */
+export function getParams(s: Settings, patterns: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const pattern of patterns) {
+    const exact = byName.get(pattern.toLowerCase());
+    const hasGlob = /[*?[]/.test(pattern);
+    for (const p of hasGlob ? params : exact !== undefined ? [exact] : []) {
+      if (seen.has(p.name)) continue;
+      if (hasGlob && !globMatch(pattern, p.name, true)) continue;
+      seen.add(p.name);
+      out.push([p.name, formatParam(p, s)]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+// Every limit raftis has lives here, named with its unit last. Relations between limits are
+// asserted at the bottom, when the module loads.
+
+import { assert } from "./util/assert.ts";
+
+// ---- RESP protocol (Redis's defaults) ----
+/** proto-max-bulk-len: largest bulk string a client may send (CONFIG SET-able). */
+export const protoMaxBulkLenBytesDefault = 512 * 1024 * 1024;
+/** PROTO_INLINE_MAX_SIZE: an inline command, or a `*N`/`$N` header line, may not exceed this. */
+export const protoInlineMaxBytes = 64 * 1024;
+/** Largest multibulk count Redis accepts (INT_MAX). Arrays grow as arguments arrive. */
+export const protoMultibulkMaxCount = 2147483647;
+/** Bulk arguments at least this long are gathered in chunks instead of re-concatenating. */
+export const protoBigArgBytes = 32 * 1024;
+/** Largest string value Redis lets SETRANGE/APPEND/SETBIT build (proto-max-bulk-len). */
+export const stringMaxBytes = 512 * 1024 * 1024;
+
+// ---- Connections ----
+/** Reply buffers start at this size and grow by doubling. */
+export const replyBufferInitialBytes = 16 * 1024;
+/** A reply buffer that grew past this is dropped after a flush, so idle clients stay small. */
+export const replyBufferKeepBytes = 1024 * 1024;
+/**
+ * When a client's unsent output exceeds this, raftis stops reading its requests until the
+ * socket drains: a client that pipelines without reading replies cannot grow our memory.
+ */
+export const clientOutputPauseBytes = 4 * 1024 * 1024;
+/** Default hard limit for one client's unsent output (0 = none, as Redis's `normal` class). */
+export const clientOutputHardLimitBytesDefault = 0;
+/** maxclients default, as Redis. */
+export const maxClientsDefault = 10000;
+/** Longest client name accepted by CLIENT SETNAME (Redis has no limit; we keep one). */
+export const clientNameMaxBytes = 4096;
+/** At most this many commands are queued between MULTI and EXEC. */
+export const multiQueueMaxCommands = 1024 * 1024;
+
+// ---- Keyspace ----
+/** Active expiry runs this often (Redis hz 10). */
+export const activeExpireIntervalMs = 100;
+/** Keys examined per active-expiry cycle. */
+export const activeExpireKeysPerCycle = 2000;
+/** SCAN-family COUNT default, as Redis. */
+export const scanCountDefault = 10;
+/** A SCAN call looks at no more than COUNT times this many empty slots before returning. */
+export const scanEmptySlotsPerCount = 10;
+/** Random-element picks try this many random slots before falling back to a linear walk. */
+export const randomSlotTries = 64;
+
+// ---- Engine ----
+/** Largest integer a Redis string holds: the int64 range. */
+export const int64Max = 9223372036854775807n;
+export const int64Min = -9223372036854775808n;
+
+assert(protoInlineMaxBytes < protoMaxBulkLenBytesDefault, "inline limit below bulk limit");
+assert(replyBufferInitialBytes <= replyBufferKeepBytes, "reply buffer sizes ordered");
+assert(clientOutputPauseBytes >= replyBufferKeepBytes, "pause threshold above kept buffer");
+assert(protoBigArgBytes < protoInlineMaxBytes, "big-arg threshold below inline limit");

@@ -1,0 +1,126 @@
+// A string-keyed dictionary whose entries keep a fixed slot for their whole life. Slots are
+// what make Redis's SCAN guarantee cheap: the cursor is a slot number, scanning walks slots
+// upward, and an entry that exists for the whole scan never moves, so it is returned at least
+// once however the dictionary changes meanwhile. Slots also make random picks O(1) expected
+// (SPOP, SRANDMEMBER, RANDOMKEY). Freed slots are reused; the slot array never compacts, since
+// moving entries would break running scans.
+
+import { randomSlotTries, scanEmptySlotsPerCount } from "../constants.ts";
+import { assert } from "../util/assert.ts";
+import type { Rng } from "./rng.ts";
+
+export class Dict<V> {
+  readonly #index = new Map<string, number>();
+  /** keys[slot] is the key living in that slot, or undefined for a free slot. */
+  #keys: (string | undefined)[] = [];
+  #values: (V | undefined)[] = [];
+  /** Free slots below #keys.length, reused LIFO. */
+  #free: number[] = [];
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /** Slots ever allocated (live + free): the bound a SCAN cursor walks up to. */
+  get slotCount(): number {
+    return this.#keys.length;
+  }
+
+  has(key: string): boolean {
+    return this.#index.has(key);
+  }
+
+  get(key: string): V | undefined {
+    const slot = this.#index.get(key);
+    return slot === undefined ? undefined : this.#values[slot];
+  }
+
+  /** Inserts or replaces; returns true when the key is new. */
+  set(key: string, value: V): boolean {
+    const slot = this.#index.get(key);
+    if (slot !== undefined) {
+      this.#values[slot] = value;
+      return false;
+    }
+    const fresh = this.#free.length > 0 ? (this.#free.pop() as number) : this.#keys.length;
+    this.#index.set(key, fresh);
+    this.#keys[fresh] = key;
+    this.#values[fresh] = value;
+    return true;
+  }
+
+  /** Removes the key; returns true when it existed. */
+  delete(key: string): boolean {
+    const slot = this.#index.get(key);
+    if (slot === undefined) return false;
+    this.#index.delete(key);
+    this.#keys[slot] = undefined;
+    this.#values[slot] = undefined;
+    if (this.#index.size === 0) {
+      this.clear();
+    } else if (slot === this.#keys.length - 1) {
+      this.#keys.pop();
+      this.#values.pop();
+    } else {
+      this.#free.push(slot);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.#index.clear();
+    this.#keys = [];
+    this.#values = [];
+    this.#free = [];
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#index.keys();
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    for (const [key, slot] of this.#index) yield [key, this.#values[slot] as V];
+  }
+
+  *values(): IterableIterator<V> {
+    for (const slot of this.#index.values()) yield this.#values[slot] as V;
+  }
+
+  /**
+   * Visits live entries from slot `cursor` upward until about `count` were visited (or
+   * count * scanEmptySlotsPerCount slots were looked at). Returns the next cursor, 0 at the end.
+   */
+  scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
+    assert(count > 0, "scan count is positive");
+    let slot = cursor;
+    let visited = 0;
+    let looked = 0;
+    const lookMax = count * scanEmptySlotsPerCount;
+    while (slot < this.#keys.length && visited < count && looked < lookMax) {
+      const key = this.#keys[slot];
+      if (key !== undefined) {
+        visit(key, this.#values[slot] as V);
+        visited++;
+      }
+      slot++;
+      looked++;
+    }
+    return slot >= this.#keys.length ? 0 : slot;
+  }
+
+  /** A uniformly random live key, or undefined when empty. */
+  randomKey(rng: Rng): string | undefined {
+    const n = this.#keys.length;
+    if (n === 0) return undefined;
+    for (let i = 0; i < randomSlotTries; i++) {
+      const key = this.#keys[rng.nextInt(n)];
+      if (key !== undefined) return key;
+    }
+    // Very sparse after mass deletion: pick the k-th live key.
+    let k = rng.nextInt(this.#index.size);
+    for (const key of this.#index.keys()) {
+      if (k-- === 0) return key;
+    }
+    return undefined;
+  }
+}

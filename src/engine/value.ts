@@ -1,0 +1,16 @@
+// What a key can hold. Strings are binary strings (one char per byte, see util/bytes.ts);
+// the collection types are classes with a `type` tag, each in its own file under types/.
+
+import type { HashValue } from "./types/hash.ts";
+import type { ListValue } from "./types/list.ts";
+import type { SetValue } from "./types/set.ts";
+import type { ZSetValue } from "./types/zset.ts";
+
+export type Value = string | HashValue | ListValue | SetValue | ZSetValue;
+
+export type TypeName = "string" | "hash" | "list" | "set" | "zset";
+
+/** The TYPE command's name for a value. */
+export function typeOf(value: Value): TypeName {
+  return typeof value === "string" ? "string" : value.type;
+}

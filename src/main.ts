@@ -1,0 +1,34 @@
+// `bun run server`: starts one raftis node.
+
+import { ConfigError, parseCommandLine, type StartOptions } from "./config/cli.ts";
+import { Server } from "./server/server.ts";
+import { log, setLogLevel } from "./util/log.ts";
+
+function start(options: StartOptions): void {
+  setLogLevel(options.settings.loglevel);
+  const server = new Server({ settings: options.settings });
+  try {
+    server.listen();
+  } catch (e) {
+    log("warning", `Failed listening on ${options.settings.bind}:${options.settings.port}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  log("notice", `raftis ready to accept connections on ${options.settings.bind} port ${server.ports.join(",")}`);
+  const shutdown = (signal: string): void => {
+    log("notice", `Received ${signal}, shutting down.`);
+    server.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+let options: StartOptions;
+try {
+  options = parseCommandLine(process.argv.slice(2));
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+}
+start(options);

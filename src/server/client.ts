@@ -1,0 +1,87 @@
+// One client connection: its parser, reply buffer, unsent output, transaction and WATCH state,
+// and the fields CLIENT LIST prints.
+
+import type { Socket } from "bun";
+import type { CommandSpec } from "../commands/types.ts";
+import type { KeyWatcher } from "../engine/keyspace.ts";
+import { RequestParser, type ParserLimits } from "../resp/parser.ts";
+import { Reply } from "../resp/reply.ts";
+
+export interface ClientSocketData {
+  client: Client | null;
+}
+
+export type ClientSocket = Socket<ClientSocketData>;
+
+/** A command queued between MULTI and EXEC. */
+export interface QueuedCommand {
+  readonly spec: CommandSpec;
+  readonly argv: string[];
+}
+
+export interface MultiState {
+  readonly queue: QueuedCommand[];
+  /** A queued command was rejected (unknown, wrong arity, ...): EXEC aborts with EXECABORT. */
+  failed: boolean;
+}
+
+/** One WATCHed key of this client (Redis's watchedKey). */
+class WatchedKeys implements KeyWatcher {
+  /** key → it was already expired when WATCH ran (Redis's wk->expired). */
+  readonly keys = new Map<string, boolean>();
+  /** A watched key was modified: EXEC must abort (Redis's CLIENT_DIRTY_CAS). */
+  dirty = false;
+
+  touched(key: string, exists: boolean): void {
+    const wasExpired = this.keys.get(key);
+    if (wasExpired === true && !exists) {
+      // Already expired when watched and now deleted: logically no change.
+      this.keys.set(key, false);
+      return;
+    }
+    this.dirty = true;
+  }
+}
+
+export class Client {
+  readonly id: number;
+  readonly socket: ClientSocket;
+  readonly parser: RequestParser;
+  readonly reply = new Reply();
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAtMs: number;
+  lastInteractionMs: number;
+  name = "";
+  libName = "";
+  libVer = "";
+  lastCommand = "NULL";
+  multi: MultiState | null = null;
+  readonly watched = new WatchedKeys();
+  /** Unsent reply bytes (the socket accepted only part of a write), oldest first. */
+  readonly pendingOut: Buffer[] = [];
+  pendingOutBytes = 0;
+  /** A command's reply will come later (Raft commit); later requests wait behind it. */
+  waiting = false;
+  /** Too much unsent output: requests are not processed until the socket drains. */
+  outputBlocked = false;
+  /** socket.pause() is in effect. */
+  socketPaused = false;
+  /** Reply to what came before, then close (QUIT, protocol error, CLIENT KILL). */
+  closeAfterReply = false;
+  closed = false;
+
+  constructor(id: number, socket: ClientSocket, limits: ParserLimits, nowMs: number) {
+    this.id = id;
+    this.socket = socket;
+    this.parser = new RequestParser(limits);
+    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress ?? "127.0.0.1"}:${socket.localPort ?? 0}`;
+    this.createdAtMs = nowMs;
+    this.lastInteractionMs = nowMs;
+  }
+
+  get resp(): 2 | 3 {
+    return this.reply.resp;
+  }
+}

@@ -1,0 +1,132 @@
+// Redis's processCommand for raftis: look the command up, check arity, queue it inside MULTI,
+// refuse writes over maxmemory, then run it where it belongs: connection/server commands here,
+// state-machine commands through the executor (directly on a single node, through the Raft
+// log in a cluster).
+
+import type { CommandTable } from "../commands/registry.ts";
+import { Flag, type CommandSpec } from "../commands/types.ts";
+import type { Invocation } from "../engine/engine.ts";
+import { errors } from "../resp/reply.ts";
+import type { Client } from "./client.ts";
+import type { Server } from "./server.ts";
+import { multiQueueMaxCommands } from "../constants.ts";
+
+/** Runs state-machine commands; the single-node and Raft versions differ only here. */
+export interface Executor {
+  /**
+   * Runs `cmd` for `client`, replying into client.reply. Returns true when the reply is
+   * written; false when it will come later (the client then waits, see Server.resume).
+   */
+  run(client: Client, cmd: Invocation): boolean;
+  /** Runs a MULTI/EXEC transaction as one unit; same contract as run(). */
+  runMulti(client: Client, cmds: Invocation[]): boolean;
+  /** Refuses writes when the node cannot take them; returns an error line or null. */
+  writeRefusal(client: Client, spec: CommandSpec): string | null;
+  /** Periodic work (active expiry), called hz times a second. */
+  cron(): void;
+}
+
+/** Commands that run immediately even inside MULTI (Redis's list in processCommand). */
+const multiPassThrough = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+export class Dispatcher {
+  readonly #server: Server;
+  readonly #table: CommandTable;
+
+  constructor(server: Server, table: CommandTable) {
+    this.#server = server;
+    this.#table = table;
+  }
+
+  get table(): CommandTable {
+    return this.#table;
+  }
+
+  /** Handles one request. Returns false when its reply will come later (client waits). */
+  execute(client: Client, argv: string[]): boolean {
+    const server = this.#server;
+    const reply = client.reply;
+    let spec = this.#table.lookup(argv[0]);
+    if (spec === undefined) {
+      this.#reject(client, unknownCommandError(argv));
+      return true;
+    }
+    if (spec.subcommands !== undefined && argv.length >= 2) {
+      const sub = this.#table.lookupSub(spec, argv[1]);
+      if (sub === undefined) {
+        this.#reject(client, `ERR unknown subcommand '${truncate(argv[1], 128)}'. Try ${spec.name.toUpperCase()} HELP.`);
+        return true;
+      }
+      spec = sub;
+    }
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+      server.stats.rejected(spec.name);
+      this.#reject(client, errors.wrongArgs(spec.name));
+      return true;
+    }
+    if (client.multi !== null && (spec.flags & Flag.noMulti) !== 0 && !multiPassThrough.has(spec.name)) {
+      this.#reject(client, "ERR Command not allowed inside a transaction");
+      return true;
+    }
+    // Inside MULTI every queued command counts against memory, as in Redis.
+    const oomApplies = (spec.flags & Flag.denyoom) !== 0 || (client.multi !== null && !multiPassThrough.has(spec.name));
+    if (oomApplies && server.overMaxmemory()) {
+      server.stats.rejected(spec.name);
+      this.#reject(client, "OOM command not allowed when used memory > 'maxmemory'.");
+      return true;
+    }
+    if (client.multi !== null && !multiPassThrough.has(spec.name)) {
+      if (client.multi.queue.length >= multiQueueMaxCommands) {
+        this.#reject(client, `ERR too many commands queued in MULTI (limit ${multiQueueMaxCommands})`);
+        return true;
+      }
+      client.multi.queue.push({ spec, argv });
+      reply.raw("+QUEUED\r\n");
+      return true;
+    }
+    client.lastCommand = spec.name;
+    return this.run(client, spec, argv);
+  }
+
+  /** Runs a looked-up, checked command (also used by EXEC for its queue). */
+  run(client: Client, spec: CommandSpec, argv: string[]): boolean {
+    const server = this.#server;
+    const started = performance.now();
+    const errorsBefore = client.reply.errorCount;
+    let done = true;
+    if (spec.runLocal !== undefined) {
+      done = spec.runLocal(server.contextFor(client), argv) !== false;
+    } else {
+      if ((spec.flags & Flag.write) !== 0) {
+        const refusal = server.executor.writeRefusal(client, spec);
+        if (refusal !== null) {
+          server.stats.rejected(spec.name);
+          client.reply.error(refusal);
+          return true;
+        }
+      }
+      done = server.executor.run(client, { spec, argv });
+    }
+    server.stats.called(spec.name, performance.now() - started, client.reply.errorCount > errorsBefore);
+    return done;
+  }
+
+  /** A rejected command: an error reply, and inside MULTI the transaction is doomed. */
+  #reject(client: Client, message: string): void {
+    if (client.multi !== null) client.multi.failed = true;
+    client.reply.error(message);
+  }
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+/** Redis 7.0's text: the name, then up to 128 bytes of quoted arguments. */
+export function unknownCommandError(argv: readonly string[]): string {
+  let args = "";
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${truncate(argv[i], 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${truncate(argv[0], 128)}', with args beginning with: ${args}`;
+}

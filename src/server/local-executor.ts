@@ -1,0 +1,51 @@
+// The single-node executor: state-machine commands run at once, writes with the node's clock
+// and a seed from a write counter, exactly as the Raft node will run them from log entries.
+
+import type { CommandSpec } from "../commands/types.ts";
+import { Flag } from "../commands/types.ts";
+import { activeExpireKeysPerCycle } from "../constants.ts";
+import type { Invocation } from "../engine/engine.ts";
+import type { Client } from "./client.ts";
+import type { Executor } from "./dispatch.ts";
+import type { Server } from "./server.ts";
+
+export class LocalExecutor implements Executor {
+  readonly #server: Server;
+  /** Stands in for the log index: seeds each write's generator. */
+  #index = 0;
+
+  constructor(server: Server) {
+    this.#server = server;
+  }
+
+  run(client: Client, cmd: Invocation): boolean {
+    const server = this.#server;
+    const now = server.clock.now();
+    if ((cmd.spec.flags & Flag.write) !== 0) {
+      server.engine.apply(cmd, now, ++this.#index, client.reply);
+    } else {
+      server.engine.read(cmd, now, server.nextReadSeed(), client.reply);
+    }
+    return true;
+  }
+
+  runMulti(client: Client, cmds: Invocation[]): boolean {
+    const server = this.#server;
+    server.engine.applyMulti(cmds, server.clock.now(), ++this.#index, client.reply, (cmd) => {
+      server.dispatcher.run(client, cmd.spec, cmd.argv);
+    });
+    return true;
+  }
+
+  writeRefusal(_client: Client, _spec: CommandSpec): string | null {
+    return null;
+  }
+
+  cron(): void {
+    const server = this.#server;
+    if (!server.settings.activeExpire) return;
+    const now = server.clock.now();
+    const due = server.engine.db.dueKeys(now, activeExpireKeysPerCycle);
+    if (due.length > 0) server.stats.expiredKeys += server.engine.expire(due, now);
+  }
+}

@@ -1,0 +1,310 @@
+// The client side of a node: listens, reads requests, dispatches them, and writes replies
+// once per event-loop turn with backpressure (a slow reader pauses its own input instead of
+// growing our memory). Runs on the main thread.
+
+import type { TCPSocketListener } from "bun";
+import { commandTable } from "../commands/index.ts";
+import type { ServerContext } from "../commands/types.ts";
+import { clientOutputPauseBytes, protoInlineMaxBytes } from "../constants.ts";
+import type { Settings } from "../config/settings.ts";
+import { Engine } from "../engine/engine.ts";
+import { Rng } from "../engine/rng.ts";
+import { ProtocolError } from "../resp/parser.ts";
+import { assert } from "../util/assert.ts";
+import { log } from "../util/log.ts";
+import { Client, type ClientSocket, type ClientSocketData } from "./client.ts";
+import { Clock } from "./clock.ts";
+import { Dispatcher, type Executor } from "./dispatch.ts";
+import { LocalExecutor } from "./local-executor.ts";
+import { ServerStats } from "./stats.ts";
+
+/** While a client waits on a command, reading continues until this much input is queued. */
+const waitingInputPauseBytes = protoInlineMaxBytes;
+
+export interface ServerOptions {
+  settings: Settings;
+  /** Replaces the single-node executor (the Raft node installs its own). */
+  executor?: (server: Server) => Executor;
+}
+
+export class Server {
+  readonly settings: Settings;
+  readonly engine: Engine;
+  readonly clock = new Clock();
+  readonly stats = new ServerStats();
+  readonly clients = new Map<number, Client>();
+  readonly dispatcher: Dispatcher;
+  readonly executor: Executor;
+  readonly startedAtMs: number;
+  /** Extra INFO sections contributed by other parts of the node (raft, cluster). */
+  readonly infoSections = new Map<string, () => string>();
+  #listeners: TCPSocketListener<ClientSocketData>[] = [];
+  #nextClientId = 1;
+  #flushQueue = new Set<Client>();
+  #flushScheduled = false;
+  #cron: ReturnType<typeof setInterval> | null = null;
+  #usedMemory = 0;
+  #readSeed = 0;
+  lastSaveSec: number;
+
+  constructor(options: ServerOptions) {
+    this.settings = options.settings;
+    this.engine = new Engine(this.settings);
+    this.dispatcher = new Dispatcher(this, commandTable);
+    this.executor = options.executor?.(this) ?? new LocalExecutor(this);
+    this.startedAtMs = Date.now();
+    this.lastSaveSec = Math.floor(this.startedAtMs / 1000);
+  }
+
+  /** HELLO's and INFO's `mode`: a Raft node reports "cluster". */
+  mode: "standalone" | "cluster" = "standalone";
+
+  /** The ports actually bound (useful with --port 0). */
+  get ports(): number[] {
+    return this.#listeners.map((l) => l.port);
+  }
+
+  listen(): void {
+    const hosts = this.settings.bind.split(/\s+/).filter((h) => h.length > 0);
+    for (const hostname of hosts) {
+      const listener = Bun.listen<ClientSocketData>({
+        hostname,
+        port: this.#listeners.length > 0 && this.settings.port === 0 ? this.#listeners[0].port : this.settings.port,
+        data: { client: null },
+        socket: {
+          open: (socket) => this.#onOpen(socket),
+          data: (socket, data) => this.#onData(socket, data),
+          drain: (socket) => this.#onDrain(socket),
+          close: (socket) => this.#onClose(socket),
+          error: (socket, error) => {
+            log("verbose", `Client error: ${error.message}`);
+            this.#onClose(socket);
+          },
+        },
+      });
+      this.#listeners.push(listener);
+    }
+    this.#cron = setInterval(() => this.#serverCron(), 1000 / this.settings.hz);
+    this.#refreshUsedMemory();
+  }
+
+  stop(): void {
+    if (this.#cron !== null) clearInterval(this.#cron);
+    this.#cron = null;
+    for (const l of this.#listeners) l.stop(true);
+    this.#listeners = [];
+    for (const client of this.clients.values()) client.socket.terminate();
+    this.clients.clear();
+  }
+
+  /** The context a local (connection/server) handler runs with. */
+  contextFor(client: Client): ServerContext {
+    const server = this;
+    const now = this.clock.now();
+    let rng: Rng | null = null;
+    return {
+      db: this.engine.db,
+      now,
+      get rng() {
+        if (rng === null) rng = new Rng(server.nextReadSeed());
+        return rng;
+      },
+      reply: client.reply,
+      settings: this.settings,
+      client,
+      server: this,
+    };
+  }
+
+  /** Seeds for reads with random results (RANDOMKEY, SRANDMEMBER): varied, reproducible. */
+  nextReadSeed(): number {
+    this.#readSeed = (this.#readSeed + 0x9e3779b9) >>> 0;
+    return this.#readSeed;
+  }
+
+  usedMemory(): number {
+    return this.#usedMemory;
+  }
+
+  overMaxmemory(): boolean {
+    return this.settings.maxmemory > 0 && this.#usedMemory > this.settings.maxmemory;
+  }
+
+  #refreshUsedMemory(): void {
+    this.#usedMemory = process.memoryUsage().heapUsed;
+  }
+
+  /** Recomputes used memory now (after CONFIG SET maxmemory, so it applies at once). */
+  refreshUsedMemory(): void {
+    this.#refreshUsedMemory();
+  }
+
+  #onOpen(socket: ClientSocket): void {
+    this.stats.totalConnections++;
+    if (this.clients.size >= this.settings.maxclients) {
+      this.stats.rejectedConnections++;
+      socket.write("-ERR max number of clients reached\r\n");
+      socket.end();
+      return;
+    }
+    const client = new Client(this.#nextClientId++, socket, { maxBulkLen: () => this.settings.protoMaxBulkLen }, Date.now());
+    socket.data.client = client;
+    this.clients.set(client.id, client);
+  }
+
+  #onData(socket: ClientSocket, data: Buffer): void {
+    const client = socket.data.client;
+    if (client === null || client.closed) return;
+    this.stats.netInputBytes += data.length;
+    client.lastInteractionMs = Date.now();
+    client.parser.feed(data);
+    this.processInput(client);
+  }
+
+  /** Runs the client's buffered requests until it must wait, then writes the replies. */
+  processInput(client: Client): void {
+    while (!client.waiting && !client.outputBlocked && !client.closeAfterReply && !client.closed) {
+      let argv: string[] | null;
+      try {
+        argv = client.parser.next();
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        log("verbose", `Protocol error (${e.message}) from client: id=${client.id} addr=${client.addr}`);
+        client.reply.error(`ERR Protocol error: ${e.message}`);
+        client.closeAfterReply = true;
+        break;
+      }
+      if (argv === null) break;
+      const done = this.dispatcher.execute(client, argv);
+      if (!done) client.waiting = true;
+      if (client.reply.length >= clientOutputPauseBytes) this.flush(client);
+    }
+    client.parser.detach();
+    this.#updateReading(client);
+    this.flush(client);
+  }
+
+  /** An executor finished a command the client was waiting on: continue with its input. */
+  resume(client: Client): void {
+    assert(client.waiting, "resume() follows a command that was waiting");
+    client.waiting = false;
+    if (client.closed) return;
+    this.processInput(client);
+  }
+
+  /** Queues a flush of the client's replies at the end of this event-loop turn. */
+  scheduleFlush(client: Client): void {
+    this.#flushQueue.add(client);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      const queue = [...this.#flushQueue];
+      this.#flushQueue.clear();
+      for (const c of queue) this.flush(c);
+    });
+  }
+
+  /** Writes what the client's reply buffer holds; keeps what the socket did not take. */
+  flush(client: Client): void {
+    if (client.closed) return;
+    if (client.reply.length > 0) {
+      const bytes = client.reply.take();
+      if (client.pendingOutBytes > 0) {
+        this.#queueOut(client, Buffer.from(bytes));
+      } else {
+        const n = Math.max(0, client.socket.write(bytes));
+        this.stats.netOutputBytes += n;
+        if (n < bytes.length) this.#queueOut(client, Buffer.from(bytes.subarray(n)));
+      }
+      client.reply.shrink();
+    }
+    const hard = this.settings.clientOutputHardLimit;
+    if (hard > 0 && client.pendingOutBytes > hard) {
+      log("warning", `Client id=${client.id} addr=${client.addr} closed for overcoming of output buffer limits.`);
+      this.closeClient(client);
+      return;
+    }
+    this.#updateReading(client);
+    if (client.closeAfterReply && client.pendingOutBytes === 0 && !client.waiting) {
+      client.socket.end();
+      this.#forget(client);
+    }
+  }
+
+  #queueOut(client: Client, bytes: Buffer): void {
+    client.pendingOut.push(bytes);
+    client.pendingOutBytes += bytes.length;
+  }
+
+  #onDrain(socket: ClientSocket): void {
+    const client = socket.data.client;
+    if (client === null || client.closed) return;
+    while (client.pendingOut.length > 0) {
+      const head = client.pendingOut[0];
+      const n = Math.max(0, socket.write(head));
+      this.stats.netOutputBytes += n;
+      client.pendingOutBytes -= n;
+      if (n < head.length) {
+        client.pendingOut[0] = head.subarray(n);
+        break;
+      }
+      client.pendingOut.shift();
+    }
+    const wasBlocked = client.outputBlocked;
+    this.#updateReading(client);
+    if (wasBlocked && !client.outputBlocked) this.processInput(client);
+    else if (client.closeAfterReply) this.flush(client);
+  }
+
+  /** Pauses reading from a client that has too much unsent output or too much queued input. */
+  #updateReading(client: Client): void {
+    client.outputBlocked = client.pendingOutBytes >= clientOutputPauseBytes;
+    const pause = client.outputBlocked || (client.waiting && client.parser.buffered >= waitingInputPauseBytes);
+    if (pause && !client.socketPaused) {
+      client.socket.pause();
+      client.socketPaused = true;
+    } else if (!pause && client.socketPaused) {
+      client.socket.resume();
+      client.socketPaused = false;
+    }
+  }
+
+  #onClose(socket: ClientSocket): void {
+    const client = socket.data.client;
+    if (client === null) return;
+    this.#forget(client);
+  }
+
+  /** Closes a client at once, dropping unsent output (CLIENT KILL, output limit). */
+  closeClient(client: Client): void {
+    client.socket.terminate();
+    this.#forget(client);
+  }
+
+  #forget(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.unwatchAll(client);
+    this.clients.delete(client.id);
+    this.#flushQueue.delete(client);
+  }
+
+  /** UNWATCH: forgets every key the client watches. */
+  unwatchAll(client: Client): void {
+    for (const key of client.watched.keys.keys()) this.engine.db.unwatch(key, client.watched);
+    client.watched.keys.clear();
+    client.watched.dirty = false;
+  }
+
+  #serverCron(): void {
+    this.#refreshUsedMemory();
+    this.executor.cron();
+    if (this.settings.timeout > 0) {
+      const idleLimit = Date.now() - this.settings.timeout * 1000;
+      for (const client of this.clients.values()) {
+        if (!client.waiting && client.multi === null && client.lastInteractionMs < idleLimit) this.closeClient(client);
+      }
+    }
+  }
+}
