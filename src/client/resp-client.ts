@@ -31,10 +31,10 @@ export class RespClient {
       hostname: host,
       port,
       socket: {
-        data: (_s, data) => client?.#onData(data),
-        drain: () => client?.#onDrain(),
-        close: () => client?.#onClose(),
-        error: () => client?.#onClose(),
+        data: (_s, data) => client !== null && client.#onData(data),
+        drain: () => client !== null && client.#onDrain(),
+        close: () => client !== null && client.#onClose(),
+        error: () => client !== null && client.#onClose(),
       },
     });
     let timer: ReturnType<typeof setTimeout> | null = null;

@@ -10,6 +10,17 @@ export type Value = string | HashValue | ListValue | SetValue | ZSetValue;
 
 export type TypeName = "string" | "hash" | "list" | "set" | "zset";
 
+/** What every collection class provides to the generic key commands. */
+export interface CollectionValue {
+  readonly type: Exclude<TypeName, "string">;
+  /** Number of elements (fields, members, items). */
+  readonly size: number;
+  /** OBJECT ENCODING's answer, following Redis 7.0's conversion thresholds. */
+  encoding(): string;
+  /** A deep copy (COPY, snapshots of values that are later mutated). */
+  clone(): CollectionValue;
+}
+
 /** The TYPE command's name for a value. */
 export function typeOf(value: Value): TypeName {
   return typeof value === "string" ? "string" : value.type;

@@ -1,11 +1,16 @@
 // Placeholder for the hash type; the data-types issue gives it its real structure.
 
-export class HashValue {
+import type { CollectionValue } from "../value.ts";
+
+export class HashValue implements CollectionValue {
   readonly type = "hash";
   get size(): number {
     return 0;
   }
   encoding(): string {
     return "hash";
+  }
+  clone(): HashValue {
+    return new HashValue();
   }
 }

@@ -1,11 +1,16 @@
 // Placeholder for the zset type; the data-types issue gives it its real structure.
 
-export class ZSetValue {
+import type { CollectionValue } from "../value.ts";
+
+export class ZSetValue implements CollectionValue {
   readonly type = "zset";
   get size(): number {
     return 0;
   }
   encoding(): string {
     return "zset";
+  }
+  clone(): ZSetValue {
+    return new ZSetValue();
   }
 }
