@@ -31,10 +31,18 @@ export class RespClient {
       hostname: host,
       port,
       socket: {
-        data: (_s, data) => client !== null && client.#onData(data),
-        drain: () => client !== null && client.#onDrain(),
-        close: () => client !== null && client.#onClose(),
-        error: () => client !== null && client.#onClose(),
+        data: (_s, data) => {
+          if (client !== null) client.#onData(data);
+        },
+        drain: () => {
+          if (client !== null) client.#onDrain();
+        },
+        close: () => {
+          if (client !== null) client.#onClose();
+        },
+        error: () => {
+          if (client !== null) client.#onClose();
+        },
       },
     });
     let timer: ReturnType<typeof setTimeout> | null = null;
