@@ -148,7 +148,8 @@ export class Server {
       return;
     }
     const client = new Client(this.#nextClientId++, socket, { maxBulkLen: () => this.settings.protoMaxBulkLen }, Date.now());
-    socket.data.client = client;
+    // Bun.listen's `data` object is shared by every socket: give each its own.
+    socket.data = { client };
     this.clients.set(client.id, client);
   }
 
