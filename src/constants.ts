@@ -55,3 +55,37 @@ assert(protoInlineMaxBytes < protoMaxBulkLenBytesDefault, "inline limit below bu
 assert(replyBufferInitialBytes <= replyBufferKeepBytes, "reply buffer sizes ordered");
 assert(clientOutputPauseBytes >= replyBufferKeepBytes, "pause threshold above kept buffer");
 assert(protoBigArgBytes < protoInlineMaxBytes, "big-arg threshold below inline limit");
+
+// ---- Rings between threads (src/ring/) ----
+// Each ring is one SharedArrayBuffer allocated at start; a record may use at most half of a
+// ring (see ringRecordMaxBytes), larger payloads are the caller's to split.
+/** main → raft worker: client commands. */
+export const ringCommandBytes = 8 * 1024 * 1024;
+/** raft worker → main: committed entries and read states to apply. */
+export const ringEventBytes = 8 * 1024 * 1024;
+/** raft worker → storage worker: entries and hard state to persist. */
+export const ringPersistBytes = 8 * 1024 * 1024;
+/** storage worker → raft worker: "persisted up to" acknowledgements (small records). */
+export const ringPersistedBytes = 1024 * 1024;
+/** Smallest ring: the control block and a few records. */
+export const ringCapacityMinBytes = 64;
+/** Ring positions are free-running 32-bit counters, so a ring must stay well below 2^31. */
+export const ringCapacityMaxBytes = 1024 * 1024 * 1024;
+/** Checks of the other side's word before a waiting side sleeps (a wake-up costs ~25 µs). */
+export const ringSpinChecksDefault = 256;
+
+// ---- Storage (src/storage/) ----
+/** A log segment rolls over once it holds this many bytes (the batch that crosses it stays). */
+export const logSegmentBytes = 64 * 1024 * 1024;
+/** A record claiming a longer payload than this is corrupt (a sanity bound on the length field). */
+export const logRecordPayloadMaxBytes = 1024 * 1024 * 1024;
+/** The group-commit buffer starts at this size and grows by doubling. */
+export const logFlushBufferInitialBytes = 1024 * 1024;
+/** Snapshots kept on disk: the newest, and older ones to fall back on if it is unreadable. */
+export const snapshotsKeptCount = 2;
+
+assert(ringCapacityMinBytes <= ringPersistedBytes, "rings above the minimum");
+assert(Math.max(ringCommandBytes, ringEventBytes, ringPersistBytes) <= ringCapacityMaxBytes, "rings below the maximum");
+assert(ringPersistBytes / 2 <= logRecordPayloadMaxBytes, "any persist-ring record fits a log record");
+assert(logFlushBufferInitialBytes <= logSegmentBytes, "flush buffer below segment size");
+assert(snapshotsKeptCount >= 1, "keep at least one snapshot");
