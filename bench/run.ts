@@ -1,0 +1,99 @@
+// `bun run bench [suite ...] [--quick]`: raftis beside redis-server in the same run, measured
+// with redis-benchmark, printed as a markdown table with ratios. Suites:
+//   engine  SET/GET -c 50 at -P 1 and -P 16, single node without Raft vs redis-server
+//   types   lpush, rpop, sadd, hset, zadd, zrange (redis-benchmark's own tests / ZRANGE)
+// Benchmarks measure; they never fail on a figure.
+
+import { startRaftis, startRedis, type RunningServer } from "../test/helpers/processes.ts";
+import { redisBenchmark, type BenchOptions, type BenchResult } from "./lib/redis-benchmark.ts";
+
+interface Row {
+  readonly workload: string;
+  readonly redis: BenchResult;
+  readonly raftis: BenchResult;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const suites = args.filter((a) => !a.startsWith("--"));
+const wanted = (name: string): boolean => suites.length === 0 || suites.includes(name);
+const runs = quick ? 1 : 3;
+
+/** Median by rps of `runs` interleaved runs, so both servers see the same machine noise. */
+async function compare(label: string, a: RunningServer, b: RunningServer, opts: Omit<BenchOptions, "port">): Promise<Row[]> {
+  const results: [BenchResult[], BenchResult[]][] = [];
+  for (let i = 0; i < runs; i++) {
+    const ra = await redisBenchmark({ ...opts, port: a.port });
+    const rb = await redisBenchmark({ ...opts, port: b.port });
+    results.push([ra, rb]);
+  }
+  const rows: Row[] = [];
+  for (let t = 0; t < results[0][0].length; t++) {
+    const median = (side: 0 | 1): BenchResult => {
+      const sorted = results.map((r) => r[side][t]).sort((x, y) => x.rps - y.rps);
+      return sorted[Math.floor(sorted.length / 2)];
+    };
+    rows.push({ workload: `${results[0][0][t].test} ${label}`, redis: median(0), raftis: median(1) });
+  }
+  return rows;
+}
+
+function table(title: string, rows: readonly Row[], against = "redis-server"): string {
+  const lines = [
+    `### ${title}`,
+    "",
+    `| workload | ${against} req/s | raftis req/s | ratio | ${against} p50 / p99 ms | raftis p50 / p99 ms |`,
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.workload} | ${Math.round(r.redis.rps).toLocaleString("en-US")} | ${Math.round(r.raftis.rps).toLocaleString("en-US")} | ${(r.raftis.rps / r.redis.rps).toFixed(2)}× | ${r.redis.p50Ms.toFixed(3)} / ${r.redis.p99Ms.toFixed(3)} | ${r.raftis.p50Ms.toFixed(3)} / ${r.raftis.p99Ms.toFixed(3)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function engineSuite(): Promise<string> {
+  const [redis, raftis] = await Promise.all([startRedis(), startRaftis()]);
+  try {
+    const n1 = quick ? 50_000 : 200_000;
+    const n16 = quick ? 200_000 : 1_000_000;
+    const rows = [
+      ...(await compare("-c 50 -P 1", redis, raftis, { tests: ["set", "get"], clients: 50, pipeline: 1, requests: n1, keyspace: 100_000 })),
+      ...(await compare("-c 50 -P 16", redis, raftis, { tests: ["set", "get"], clients: 50, pipeline: 16, requests: n16, keyspace: 100_000 })),
+    ];
+    return table("Single-node engine (no Raft) vs redis-server (no persistence)", rows);
+  } finally {
+    await Promise.all([redis.stop(), raftis.stop()]);
+  }
+}
+
+async function typesSuite(): Promise<string> {
+  const [redis, raftis] = await Promise.all([startRedis(), startRaftis()]);
+  try {
+    const n = quick ? 50_000 : 200_000;
+    const base = { clients: 50, pipeline: 16, requests: n * 2, keyspace: 100_000 };
+    const rows = [...(await compare("-c 50 -P 16", redis, raftis, { ...base, tests: ["lpush", "rpop", "sadd", "hset", "zadd"] }))];
+    // Fill a sorted set, then read ranges from it (redis-benchmark has no ZRANGE test).
+    for (const server of [redis, raftis]) {
+      const c = await server.client();
+      const batch: string[][] = [];
+      for (let i = 0; i < 1000; i++) batch.push(["ZADD", "bench:z", String(i), `m${i}`]);
+      await c.pipeline(batch);
+      c.close();
+    }
+    rows.push(...(await compare("-c 50 -P 16", redis, raftis, { ...base, command: ["ZRANGE", "bench:z", "100", "109", "WITHSCORES"] })));
+    return table("Data types (redis-benchmark -t lpush,rpop,sadd,hset,zadd; ZRANGE of 10 on a 1000-member set)", rows);
+  } finally {
+    await Promise.all([redis.stop(), raftis.stop()]);
+  }
+}
+
+const sections: string[] = [];
+const started = Date.now();
+if (wanted("engine")) sections.push(await engineSuite());
+if (wanted("types")) sections.push(await typesSuite());
+const cpu = (await Bun.file("/proc/cpuinfo").text().catch(() => "")).match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+console.log(`\n## raftis benchmark (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, ${cpu}, bun ${Bun.version})\n`);
+console.log(`Command: \`bun run bench ${args.join(" ")}\`; median of ${runs} interleaved runs; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
+console.log(sections.join("\n\n"));
