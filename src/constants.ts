@@ -74,6 +74,12 @@ export const ringCapacityMaxBytes = 1024 * 1024 * 1024;
 /** Checks of the other side's word before a waiting side sleeps (a wake-up costs ~25 µs). */
 export const ringSpinChecksDefault = 256;
 
+// ---- Log entries (src/node/entry-codec.ts) ----
+/** Largest encoded log entry (a command or a whole MULTI/EXEC); bigger ones are refused. */
+export const entryBytesMax = 600 * 1024 * 1024;
+/** Most arguments one command in an entry may carry. */
+export const entryArgsMax = 8 * 1024 * 1024;
+
 // ---- Storage (src/storage/) ----
 /** A log segment rolls over once it holds this many bytes (the batch that crosses it stays). */
 export const logSegmentBytes = 64 * 1024 * 1024;
