@@ -114,8 +114,9 @@ export class RingConsumer {
           unpublished += skip;
           continue;
         }
-        assert(length <= this.maxRecordBytes, `ring record length ${length} within ${this.maxRecordBytes}`);
-        assert(this.#words[word + 1] === this.#seq, `ring record sequence ${this.#words[word + 1]} is the expected ${this.#seq}`);
+        // Plain ifs: a template message would be built for every record even when the check passes.
+        if (length > this.maxRecordBytes) assert(false, `ring record length ${length} within ${this.maxRecordBytes}`);
+        if (this.#words[word + 1] !== this.#seq) assert(false, `ring record sequence ${this.#words[word + 1]} is the expected ${this.#seq}`);
         const size = recordBytes(length);
         assert(offset + size <= this.#capacity, "ring record is contiguous");
         assert(((tail - this.#head) >>> 0) >= size, "ring record lies within published data");

@@ -207,7 +207,7 @@ export class RingProducer {
 
   #checkLength(length: number): void {
     assert(Number.isInteger(length) && length >= 0, "record length is a non-negative integer");
-    assert(length <= this.maxRecordBytes, `record of ${length} bytes exceeds the ring's ${this.maxRecordBytes}`);
+    if (length > this.maxRecordBytes) assert(false, `record of ${length} bytes exceeds the ring's ${this.maxRecordBytes}`);
   }
 
   /** Bytes a record of `length` takes from the current tail, including a skip to the start. */
