@@ -23,6 +23,13 @@ export class Keyspace {
   #expireCursor: IterableIterator<[string, number]> | null = null;
   /** WATCHed keys on this node. Not replicated state: only feeds EXEC's abort decision. */
   readonly #watchers = new Map<string, Set<KeyWatcher>>();
+  /**
+   * OBJECT ENCODING of string keys whose encoding their bytes do not imply: Redis keeps a
+   * string "raw" once APPEND/SETRANGE/SETBIT changed it in place, and INCRBYFLOAT stores
+   * "embstr" even for integer-looking results. Set by the string commands; cleared whenever
+   * the key is set or deleted, so it can never outlive the value it describes.
+   */
+  readonly #stringEncodings = new Map<string, string>();
 
   /** Number of keys, including expired ones not yet removed (as Redis's DBSIZE). */
   get size(): number {
@@ -69,6 +76,7 @@ export class Keyspace {
   set(key: string, value: Value, keepTtl = false): void {
     this.#dict.set(key, value);
     if (!keepTtl && this.#expires.size > 0) this.#expires.delete(key);
+    if (this.#stringEncodings.size > 0) this.#stringEncodings.delete(key);
     this.signalModified(key);
   }
 
@@ -76,6 +84,7 @@ export class Keyspace {
   delete(key: string): boolean {
     if (!this.#dict.delete(key)) return false;
     if (this.#expires.size > 0) this.#expires.delete(key);
+    if (this.#stringEncodings.size > 0) this.#stringEncodings.delete(key);
     this.signalModified(key);
     return true;
   }
@@ -89,6 +98,17 @@ export class Keyspace {
   setExpire(key: string, at: number): void {
     if (!this.#dict.has(key)) return;
     this.#expires.set(key, at);
+  }
+
+  /** The encoding recorded for a string key by setStringEncoding, if any. */
+  stringEncoding(key: string): string | undefined {
+    return this.#stringEncodings.get(key);
+  }
+
+  /** Records a string key's OBJECT ENCODING (call after set(), which clears it). */
+  setStringEncoding(key: string, encoding: string): void {
+    if (!this.#dict.has(key)) return;
+    this.#stringEncodings.set(key, encoding);
   }
 
   /** Removes the TTL; returns true when there was one. */
@@ -131,6 +151,7 @@ export class Keyspace {
     for (const key of this.#watchers.keys()) if (this.#dict.has(key)) touched.push(key);
     this.#dict.clear();
     this.#expires.clear();
+    this.#stringEncodings.clear();
     this.#expireCursor = null;
     for (const key of touched) this.signalModified(key);
   }
