@@ -341,8 +341,8 @@ export class FileStorage implements Storage {
     }
     const first = this.#segments[0];
     if (first !== undefined && first.firstIndex > snapIndex + 1) {
-      const covered = snapIndex === 0 ? "no snapshot covers" : `the snapshot ends at ${snapIndex}, before`;
-      throw new StorageCorruptError(first.name, 0, `the log starts at index ${first.firstIndex} and ${covered} the entries before it`);
+      const why = snapIndex === 0 ? "no snapshot covers the entries before it" : `the snapshot ends at ${snapIndex}: entries ${snapIndex + 1}..${first.firstIndex - 1} are missing`;
+      throw new StorageCorruptError(first.name, 0, `the log starts at index ${first.firstIndex} but ${why}`);
     }
     if (snapshot !== null && snapshotTermInLog !== 0 && snapshotTermInLog !== snapshot.meta.lastTerm) {
       // A crash interrupted saveSnapshot before it discarded a conflicting log: finish it.
