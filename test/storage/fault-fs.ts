@@ -22,6 +22,9 @@ export class FaultFileSystem implements FileSystem {
   failSyncWith: string | null = null;
   /** Throws CrashError before the first operation this returns true for. */
   crashBefore: ((op: FaultOp, path: string) => boolean) | null = null;
+  /** Calls seen, to check group commit (one write and one fsync per flush). */
+  writes = 0;
+  syncs = 0;
   readonly #paths = new Map<number, string>();
 
   #check(op: FaultOp, path: string): void {
@@ -52,6 +55,7 @@ export class FaultFileSystem implements FileSystem {
   write(fd: number, data: Uint8Array, position: number): number {
     const path = this.#paths.get(fd) ?? String(fd);
     this.#check("write", path);
+    this.writes++;
     if (this.spaceLeft <= 0 && data.length > 0) throw ioError("ENOSPC", "write", path);
     const n = Math.min(data.length, this.spaceLeft);
     this.spaceLeft -= n;
@@ -75,6 +79,7 @@ export class FaultFileSystem implements FileSystem {
   #sync(fd: number): void {
     const path = this.#paths.get(fd) ?? String(fd);
     this.#check("sync", path);
+    this.syncs++;
     if (this.failSyncWith !== null) throw ioError(this.failSyncWith, "fsync", path);
   }
   close(fd: number): void {
