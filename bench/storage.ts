@@ -5,7 +5,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { FileStorage, type FileStorageOptions, preallocateBytesDefault } from "../src/storage/file-storage.ts";
+import { logPreallocateChunkBytes } from "../src/constants.ts";
+import { FileStorage, type FileStorageOptions } from "../src/storage/file-storage.ts";
 import type { LogEntry } from "../src/storage/types.ts";
 
 const quick = process.argv.includes("--quick");
@@ -42,7 +43,7 @@ console.log(`storage bench (Bun ${Bun.version}, ${os.tmpdir()}, 100-byte records
 console.log("| configuration                      | batch | flush/s | records/s | fsyncs | avg fsync |");
 console.log("|------------------------------------|-------|---------|-----------|--------|-----------|");
 for (const batch of [1, 100, 1000]) {
-  run(`fsync, preallocated ${preallocateBytesDefault >> 20} MiB chunks`, batch, {});
+  run(`fsync, preallocated ${logPreallocateChunkBytes >> 20} MiB chunks`, batch, {});
   run("fsync, appending (no preallocation)", batch, { preallocateBytes: 0 });
   run("no fsync (raft.log-fsync no)", batch, { fsync: false });
 }

@@ -86,6 +86,11 @@ export const entryArgsMax = 8 * 1024 * 1024;
 // ---- Storage (src/storage/) ----
 /** A log segment rolls over once it holds this many bytes (the batch that crosses it stays). */
 export const logSegmentBytes = 64 * 1024 * 1024;
+/**
+ * Segments are preallocated with zeros this much at a time: overwriting allocated blocks lets
+ * fdatasync skip the size update (~7k vs ~5.3k fsyncs/s here); small enough to cost ~1 ms.
+ */
+export const logPreallocateChunkBytes = 4 * 1024 * 1024;
 /** A record claiming a longer payload than this is corrupt (a sanity bound on the length field). */
 export const logRecordPayloadMaxBytes = 1024 * 1024 * 1024;
 /** The group-commit buffer starts at this size and grows by doubling. */
@@ -97,4 +102,5 @@ assert(ringCapacityMinBytes <= ringPersistedBytes, "rings above the minimum");
 assert(Math.max(ringCommandBytes, ringEventBytes, ringPersistBytes) <= ringCapacityMaxBytes, "rings below the maximum");
 assert(ringPersistBytes / 2 <= logRecordPayloadMaxBytes, "any persist-ring record fits a log record");
 assert(logFlushBufferInitialBytes <= logSegmentBytes, "flush buffer below segment size");
+assert(logPreallocateChunkBytes <= logSegmentBytes, "preallocation chunk within a segment");
 assert(snapshotsKeptCount >= 1, "keep at least one snapshot");

@@ -14,7 +14,7 @@
 //   report durability that is not there. Recovery on restart truncates what was half written.
 // - `fsync: false` skips every fsync: survives a process crash, not a power loss.
 
-import { logFlushBufferInitialBytes, logSegmentBytes, snapshotsKeptCount } from "../constants.ts";
+import { logFlushBufferInitialBytes, logPreallocateChunkBytes, logSegmentBytes, snapshotsKeptCount } from "../constants.ts";
 import { assert } from "../util/assert.ts";
 import { log as defaultLog, type LogLevel } from "../util/log.ts";
 import {
@@ -58,9 +58,6 @@ export interface FileStorageOptions {
   readonly snapshotsKept?: number;
   readonly log?: (level: LogLevel, message: string) => void;
 }
-
-/** Default preallocation chunk: small enough that extending costs ~1 ms, not a stall. */
-export const preallocateBytesDefault = 4 * 1024 * 1024;
 
 interface Segment {
   readonly name: string;
@@ -115,7 +112,7 @@ export class FileStorage implements Storage {
     this.#fs = options.fs ?? nodeFileSystem;
     this.#fsync = options.fsync ?? true;
     this.#segmentBytes = options.segmentBytes ?? logSegmentBytes;
-    this.#preallocateBytes = options.preallocateBytes ?? preallocateBytesDefault;
+    this.#preallocateBytes = options.preallocateBytes ?? logPreallocateChunkBytes;
     this.#snapshotsKept = options.snapshotsKept ?? snapshotsKeptCount;
     this.#log = options.log ?? defaultLog;
     assert(this.#segmentBytes > 0, "segment size is positive");
