@@ -104,3 +104,44 @@ assert(ringPersistBytes / 2 <= logRecordPayloadMaxBytes, "any persist-ring recor
 assert(logFlushBufferInitialBytes <= logSegmentBytes, "flush buffer below segment size");
 assert(logPreallocateChunkBytes <= logSegmentBytes, "preallocation chunk within a segment");
 assert(snapshotsKeptCount >= 1, "keep at least one snapshot");
+
+// ---- Raft core (src/raft/); times are ticks, the shell decides how long a tick is ----
+/** A follower campaigns after a random timeout in [n, 2n) ticks without hearing a leader. */
+export const raftElectionTicksDefault = 10;
+/** A leader sends heartbeats every this many ticks. */
+export const raftHeartbeatTicksDefault = 1;
+/** append-req-max-count: MsgApp in flight per follower. */
+export const raftInflightMsgsMaxDefault = 256;
+/** Bytes of entries in flight per follower. */
+export const raftInflightBytesMaxDefault = 64 * 1024 * 1024;
+/** append-req-max-size: bytes of entries per MsgApp (one entry always fits, however large). */
+export const raftAppendMsgBytesMaxDefault = 1024 * 1024;
+/** A leader refuses proposals while its uncommitted entries hold more than this. */
+export const raftUncommittedBytesMaxDefault = 64 * 1024 * 1024;
+/** The core asks for a snapshot after this many entries applied since the last one... */
+export const raftSnapshotThresholdEntriesDefault = 100_000;
+/** ...or once the log it keeps in memory holds this many bytes (RedisRaft's log-max-file-size). */
+export const raftSnapshotThresholdBytesDefault = 64 * 1024 * 1024;
+/** Snapshot data per MsgSnap. */
+export const raftSnapshotChunkBytesDefault = 256 * 1024;
+/** MsgSnap chunks in flight per follower. */
+export const raftSnapshotChunksInflightMax = 4;
+/** Bookkeeping counted per entry, beside its data, in message and log sizes. */
+export const raftEntryOverheadBytes = 24;
+/** Bytes of committed entries handed out in one ready (one entry always fits). */
+export const raftApplyBatchBytesMax = 64 * 1024 * 1024;
+/** ReadIndex requests a leader queues (waiting for a term commit or a heartbeat round). */
+export const raftReadIndexQueueMax = 64 * 1024;
+/** A learner may be promoted once its log is within this many entries of the leader's commit. */
+export const raftPromoteLagEntriesMax = 64;
+/**
+ * Heartbeat responses from a follower without any append progress while appends are in flight,
+ * after which the leader assumes they were lost and probes again.
+ */
+export const raftStallHeartbeatsMax = 4;
+/** Node ids are positive 32-bit integers. */
+export const raftNodeIdMax = 0xffffffff;
+
+assert(raftHeartbeatTicksDefault < raftElectionTicksDefault, "heartbeats well inside the election timeout");
+assert(raftAppendMsgBytesMaxDefault <= raftInflightBytesMaxDefault, "one MsgApp fits the in-flight bytes");
+assert(raftSnapshotChunksInflightMax >= 1, "at least one snapshot chunk in flight");
