@@ -12,6 +12,10 @@ export const protoInlineMaxBytes = 64 * 1024;
 export const protoMultibulkMaxCount = 2147483647;
 /** Bulk arguments at least this long are gathered in chunks instead of re-concatenating. */
 export const protoBigArgBytes = 32 * 1024;
+/** Before AUTH (requirepass set), a request may have at most this many arguments (Redis: 10). */
+export const protoUnauthMultibulkMaxCount = 10;
+/** Before AUTH, a bulk argument may be at most this long (Redis: 16384). */
+export const protoUnauthBulkMaxBytes = 16384;
 /** Largest string value Redis lets SETRANGE/APPEND/SETBIT build (proto-max-bulk-len). */
 export const stringMaxBytes = 512 * 1024 * 1024;
 
@@ -145,3 +149,15 @@ export const raftNodeIdMax = 0xffffffff;
 assert(raftHeartbeatTicksDefault < raftElectionTicksDefault, "heartbeats well inside the election timeout");
 assert(raftAppendMsgBytesMaxDefault <= raftInflightBytesMaxDefault, "one MsgApp fits the in-flight bytes");
 assert(raftSnapshotChunksInflightMax >= 1, "at least one snapshot chunk in flight");
+
+// ---- Client connections and server introspection (src/server/, INFO, CLIENT) ----
+/** client-query-buffer-limit default (Redis: 1gb): unparsed input plus a request's arguments. */
+export const clientQueryBufferLimitBytesDefault = 1024 * 1024 * 1024;
+/** INFO errorstats tracks at most this many distinct error codes (Redis: 128). */
+export const errorStatsMaxCodes = 128;
+/** instantaneous_ops_per_sec and friends average this many samples (Redis: 16). */
+export const instantaneousSamples = 16;
+/** maxmemory checks re-read the process's memory at most this often. */
+export const usedMemoryRefreshMs = 1;
+/** DEBUG SLEEP may wait at most this long, so a typo cannot park a connection for days. */
+export const debugSleepMaxMs = 3600 * 1000;

@@ -6,7 +6,14 @@ import { log, setLogLevel } from "./util/log.ts";
 
 function start(options: StartOptions): void {
   setLogLevel(options.settings.loglevel);
-  const server = new Server({ settings: options.settings });
+  const server = new Server({
+    settings: options.settings,
+    configFile: options.configFile,
+    onShutdown: () => {
+      server.stop();
+      process.exit(0);
+    },
+  });
   try {
     server.listen();
   } catch (e) {

@@ -1,6 +1,7 @@
-// Connection commands: PING ECHO QUIT SELECT HELLO RESET. They run on the node that received
-// them and never enter the log.
+// Connection commands: PING ECHO QUIT SELECT HELLO RESET AUTH. They run on the node that
+// received them and never enter the log.
 
+import { createHash, timingSafeEqual } from "node:crypto";
 import { clientNameMaxBytes } from "../constants.ts";
 import { errors } from "../resp/reply.ts";
 import { parseInt64 } from "../util/number.ts";
@@ -10,6 +11,10 @@ import { Flag, command, type CommandSpec, type ServerContext } from "./types.ts"
 export const redisCompatVersion = "7.0.15";
 
 const local = Flag.local;
+/** Connection housekeeping allowed before AUTH and while busy (Redis's QUIT/HELLO/RESET/AUTH). */
+const handshake = local | Flag.noscript | Flag.loading | Flag.stale | Flag.fast | Flag.noAuth | Flag.allowBusy;
+
+const wrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 
 /** Redis's validateClientName: no spaces, newlines or other special characters. */
 export function clientNameError(name: string): string | null {
@@ -21,8 +26,27 @@ export function clientNameError(name: string): string | null {
   return null;
 }
 
+/** Compares passwords in time independent of where they differ. */
+function samePassword(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given, "latin1").digest();
+  const b = createHash("sha256").update(expected, "latin1").digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Redis's ACLAuthenticateUser for the one user raftis has, `default`: without requirepass it
+ * accepts any password (nopass); with it, only that password.
+ */
+function authenticate(ctx: ServerContext, user: string, password: string): boolean {
+  const required = ctx.server.settings.requirepass;
+  if (user !== "default") return false;
+  if (required !== "" && !samePassword(password, required)) return false;
+  ctx.client.authenticated = true;
+  return true;
+}
+
 function hello(ctx: ServerContext, argv: string[]): void {
-  const { client, reply } = ctx;
+  const { client, reply, server } = ctx;
   let version: 2 | 3 | null = null;
   let next = 1;
   if (argv.length >= 2) {
@@ -37,24 +61,17 @@ function hello(ctx: ServerContext, argv: string[]): void {
     }
     version = v === 2n ? 2 : 3;
   }
+  let user: string | null = null;
+  let password = "";
   let name: string | null = null;
   for (let j = next; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     const opt = argv[j].toLowerCase();
     if (opt === "auth" && more >= 2) {
-      const password = argv[j + 2];
-      const required = ctx.server.settings.requirepass;
-      if (argv[j + 1] !== "default" || (required !== "" && password !== required)) {
-        reply.error("WRONGPASS invalid username-password pair or user is disabled.");
-        return;
-      }
+      user = argv[j + 1];
+      password = argv[j + 2];
       j += 2;
     } else if (opt === "setname" && more >= 1) {
-      const err = clientNameError(argv[j + 1]);
-      if (err !== null) {
-        reply.error(err);
-        return;
-      }
       name = argv[j + 1];
       j++;
     } else {
@@ -62,7 +79,24 @@ function hello(ctx: ServerContext, argv: string[]): void {
       return;
     }
   }
-  if (name !== null) client.name = name;
+  if (user !== null && !authenticate(ctx, user, password)) {
+    reply.error(wrongPass);
+    return;
+  }
+  if (server.authRequired(client)) {
+    reply.error(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+    );
+    return;
+  }
+  if (name !== null) {
+    const err = clientNameError(name);
+    if (err !== null) {
+      reply.error(err);
+      return;
+    }
+    client.name = name;
+  }
   if (version !== null) client.reply.resp = version;
   reply.map(7);
   reply.bulk("server");
@@ -74,20 +108,35 @@ function hello(ctx: ServerContext, argv: string[]): void {
   reply.bulk("id");
   reply.int(client.id);
   reply.bulk("mode");
-  reply.bulk(ctx.server.mode);
+  reply.bulk(server.mode);
   reply.bulk("role");
   reply.bulk("master");
   reply.bulk("modules");
   reply.array(0);
 }
 
+function auth(ctx: ServerContext, argv: string[]): void {
+  const { reply, server } = ctx;
+  if (argv.length > 3) {
+    reply.error(errors.syntax);
+    return;
+  }
+  if (argv.length === 2 && server.settings.requirepass === "") {
+    reply.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+    return;
+  }
+  const [user, password] = argv.length === 2 ? ["default", argv[1]] : [argv[1], argv[2]];
+  if (authenticate(ctx, user, password)) reply.ok();
+  else reply.error(wrongPass);
+}
+
 export const connectionCommands: readonly CommandSpec[] = [
   command({
     name: "ping",
     arity: -1,
-    flags: local | Flag.fast | Flag.stale | Flag.loading,
+    flags: local | Flag.fast,
     group: "connection",
-    summary: "Returns the server's liveliness response.",
+    summary: "Ping the server",
     since: "1.0.0",
     complexity: "O(1)",
     runLocal: ({ reply }, argv) => {
@@ -99,9 +148,9 @@ export const connectionCommands: readonly CommandSpec[] = [
   command({
     name: "echo",
     arity: 2,
-    flags: local | Flag.fast | Flag.stale | Flag.loading,
+    flags: local | Flag.loading | Flag.stale | Flag.fast,
     group: "connection",
-    summary: "Returns the given string.",
+    summary: "Echo the given string",
     since: "1.0.0",
     complexity: "O(1)",
     runLocal: ({ reply }, argv) => reply.bulk(argv[1]),
@@ -109,9 +158,9 @@ export const connectionCommands: readonly CommandSpec[] = [
   command({
     name: "quit",
     arity: -1,
-    flags: local | Flag.fast | Flag.stale | Flag.loading | Flag.noAuth | Flag.allowBusy,
+    flags: handshake,
     group: "connection",
-    summary: "Closes the connection.",
+    summary: "Close the connection",
     since: "1.0.0",
     complexity: "O(1)",
     runLocal: ({ reply, client }) => {
@@ -122,14 +171,15 @@ export const connectionCommands: readonly CommandSpec[] = [
   command({
     name: "select",
     arity: 2,
-    flags: local | Flag.fast | Flag.stale | Flag.loading,
+    flags: local | Flag.loading | Flag.stale | Flag.fast,
     group: "connection",
-    summary: "Changes the selected database.",
+    summary: "Change the selected database for the current connection",
     since: "1.0.0",
     complexity: "O(1)",
     runLocal: ({ reply, server }, argv) => {
+      // raftis has one database, as Redis Cluster; SELECT 0 works so clients that send it do.
       const db = parseInt64(argv[1]);
-      if (db === null || db < -2147483648n || db > 2147483647n) reply.error("ERR value is not an integer or out of range");
+      if (db === null || db < -2147483648n || db > 2147483647n) reply.error(errors.notInteger);
       else if (db < 0n || db >= BigInt(server.settings.databases)) reply.error("ERR DB index is out of range");
       else reply.ok();
     },
@@ -137,26 +187,38 @@ export const connectionCommands: readonly CommandSpec[] = [
   command({
     name: "hello",
     arity: -1,
-    flags: local | Flag.fast | Flag.stale | Flag.loading | Flag.noAuth | Flag.allowBusy,
+    flags: handshake,
     group: "connection",
-    summary: "Handshakes with the Redis server.",
+    summary: "Handshake with Redis",
     since: "6.0.0",
     complexity: "O(1)",
     runLocal: hello,
   }),
   command({
+    name: "auth",
+    arity: -2,
+    flags: handshake,
+    group: "connection",
+    summary: "Authenticate to the server",
+    since: "1.0.0",
+    complexity: "O(N) where N is the number of passwords defined for the user",
+    runLocal: auth,
+  }),
+  command({
     name: "reset",
     arity: 1,
-    flags: local | Flag.fast | Flag.stale | Flag.loading | Flag.noAuth | Flag.allowBusy | Flag.noscript,
+    flags: handshake,
     group: "connection",
-    summary: "Resets the connection.",
+    summary: "Reset the connection",
     since: "6.2.0",
     complexity: "O(1)",
     runLocal: ({ reply, client, server }) => {
+      // Redis's clearClientConnectionState: back to a fresh connection, logged out included.
       client.multi = null;
       server.unwatchAll(client);
       client.name = "";
       client.reply.resp = 2;
+      client.authenticated = server.settings.requirepass === "";
       reply.simple("RESET");
     },
   }),

@@ -57,7 +57,9 @@ function validate(spec: CommandSpec): void {
   assert(spec.name === spec.name.toLowerCase(), `command name ${spec.name} is lower case`);
   assert(spec.arity !== 0, `command ${spec.name} has an arity`);
   const handlers = (spec.run ? 1 : 0) + (spec.runLocal ? 1 : 0) + (spec.subcommands ? 1 : 0);
-  assert(handlers === 1, `command ${spec.name} has exactly one of run, runLocal, subcommands`);
+  // A container may also be callable bare (COMMAND with no subcommand), as in Redis.
+  const bareContainer = spec.subcommands !== undefined && spec.runLocal !== undefined && spec.run === undefined;
+  assert(handlers === 1 || bareContainer, `command ${spec.name} has exactly one of run, runLocal, subcommands`);
   if (spec.runLocal !== undefined) assert((spec.flags & Flag.local) !== 0, `${spec.name}: runLocal implies Flag.local`);
   if (spec.run !== undefined) {
     const rw = (spec.flags & Flag.write ? 1 : 0) + (spec.flags & Flag.readonly ? 1 : 0);

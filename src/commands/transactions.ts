@@ -36,7 +36,7 @@ export const transactionCommands: readonly CommandSpec[] = [
     arity: 1,
     flags,
     group: "transactions",
-    summary: "Starts a transaction.",
+    summary: "Mark the start of a transaction block",
     since: "1.2.0",
     complexity: "O(1)",
     runLocal: ({ client, reply }) => {
@@ -53,7 +53,7 @@ export const transactionCommands: readonly CommandSpec[] = [
     arity: 1,
     flags: Flag.local | Flag.noscript | Flag.loading | Flag.stale | Flag.skipSlowlog,
     group: "transactions",
-    summary: "Executes all commands in a transaction.",
+    summary: "Execute all commands issued after MULTI",
     since: "1.2.0",
     complexity: "Depends on commands in the transaction",
     runLocal: exec,
@@ -63,7 +63,7 @@ export const transactionCommands: readonly CommandSpec[] = [
     arity: 1,
     flags,
     group: "transactions",
-    summary: "Discards a transaction.",
+    summary: "Discard all commands issued after MULTI",
     since: "2.0.0",
     complexity: "O(N), when N is the number of queued commands",
     runLocal: ({ client, server, reply }) => {
@@ -84,7 +84,7 @@ export const transactionCommands: readonly CommandSpec[] = [
     lastKey: -1,
     keyStep: 1,
     group: "transactions",
-    summary: "Monitors changes to keys to determine the execution of a transaction.",
+    summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
     since: "2.2.0",
     complexity: "O(1) for every key.",
     runLocal: ({ client, server, reply, now }, argv) => {
@@ -107,7 +107,7 @@ export const transactionCommands: readonly CommandSpec[] = [
     arity: 1,
     flags,
     group: "transactions",
-    summary: "Forgets about watched keys of a transaction.",
+    summary: "Forget about all watched keys",
     since: "2.2.0",
     complexity: "O(1)",
     runLocal: ({ client, server, reply }) => {

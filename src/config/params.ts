@@ -4,6 +4,7 @@
 // and print the same errors.
 
 import { globMatch } from "../util/glob.ts";
+import { parseInt64 } from "../util/number.ts";
 import type { BoolSetting, NumberSetting, Settings, StringSetting } from "./settings.ts";
 
 type ParamKind =
@@ -21,6 +22,9 @@ export type Param = ParamKind & {
   readonly immutable?: boolean;
 };
 
+/** Parses text the way the parameter's kind does; returns an error text or null. */
+type Setter = (s: Settings, v: string) => string | null;
+
 const intMax = 2147483647;
 const llMax = Number.MAX_SAFE_INTEGER;
 
@@ -36,16 +40,61 @@ function hostPort(v: string): string | null {
 
 const yesNo = (b: boolean): string => (b ? "yes" : "no");
 
+/** Redis's `save` syntax: empty, or pairs of <seconds> <changes>. */
+function saveParams(v: string): string | null {
+  const words = v.split(" ").filter((w) => w !== "");
+  if (words.length % 2 !== 0) return "Invalid save parameters";
+  for (const w of words) if (parseInt64(w) === null || (parseInt64(w) ?? 0n) < 0n) return "Invalid save parameters";
+  return null;
+}
+
+/** hz accepts any non-negative int and clamps it to 1..500, as Redis's updateHZ does. */
+const setHz: Setter = (s, v) => {
+  const n = parseInt64(v);
+  if (n === null) return "argument couldn't be parsed into an integer";
+  if (n < 0n || n > 2147483647n) return "argument must be between 0 and 2147483647 inclusive";
+  s.hz = Math.min(500, Math.max(1, Number(n)));
+  return null;
+};
+
+/** client-output-buffer-limit: `<class> <hard> <soft> <soft-seconds>` groups; only normal applies. */
+const setOutputLimits: Setter = (s, v) => {
+  const words = v.split(" ").filter((w) => w !== "");
+  if (words.length === 0 || words.length % 4 !== 0) return "Wrong number of arguments in buffer limit configuration.";
+  const others = new Map<string, string>();
+  const current = s.clientOutputOtherLimits.split(" ");
+  for (let i = 0; i + 3 < current.length; i += 4) others.set(current[i], current.slice(i + 1, i + 4).join(" "));
+  let normal: [number, number, number] | null = null;
+  for (let i = 0; i < words.length; i += 4) {
+    let cls = words[i].toLowerCase();
+    if (cls === "replica") cls = "slave";
+    if (cls !== "normal" && cls !== "slave" && cls !== "pubsub") {
+      return "Invalid client class specified in buffer limit configuration.";
+    }
+    const hard = parseMemory(words[i + 1]);
+    const soft = parseMemory(words[i + 2]);
+    const secs = parseInt64(words[i + 3]);
+    if (hard === null || soft === null || secs === null || secs < 0n || secs > 2147483647n) {
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+    if (cls === "normal") normal = [hard, soft, Number(secs)];
+    else others.set(cls, `${hard} ${soft} ${secs}`);
+  }
+  if (normal !== null) [s.clientOutputHardLimit, s.clientOutputSoftLimit, s.clientOutputSoftSeconds] = normal;
+  s.clientOutputOtherLimits = ["slave", "pubsub"].map((c) => `${c} ${others.get(c) ?? "0 0 0"}`).join(" ");
+  return null;
+};
+
 export const params: readonly Param[] = [
   // ---- network and server ----
   { name: "port", kind: "int", field: "port", min: 0, max: 65535, immutable: true },
   { name: "bind", kind: "string", field: "bind", immutable: true },
   { name: "dir", kind: "string", field: "dir", immutable: true },
-  { name: "maxclients", kind: "int", field: "maxclients", min: 1, max: intMax },
+  { name: "maxclients", kind: "int", field: "maxclients", min: 1, max: 4294967295 },
   { name: "timeout", kind: "int", field: "timeout", min: 0, max: intMax },
   { name: "tcp-keepalive", kind: "int", field: "tcpKeepalive", min: 0, max: intMax },
-  { name: "hz", kind: "int", field: "hz", min: 1, max: 500 },
-  { name: "loglevel", kind: "enum", field: "loglevel", values: ["debug", "verbose", "notice", "warning", "nothing"] },
+  { name: "hz", kind: "custom", get: (s) => String(s.hz), set: setHz },
+  { name: "loglevel", kind: "enum", field: "loglevel", values: ["debug", "verbose", "notice", "warning"] },
   { name: "logfile", kind: "string", field: "logfile", immutable: true },
   { name: "databases", kind: "int", field: "databases", min: 1, max: 1, immutable: true },
   { name: "daemonize", kind: "bool", field: "daemonize", immutable: true },
@@ -59,26 +108,10 @@ export const params: readonly Param[] = [
   {
     name: "client-output-buffer-limit",
     kind: "custom",
-    get: (s) => `normal ${s.clientOutputHardLimit} 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60`,
-    set: (s, v) => {
-      const words = v.trim().split(/\s+/);
-      if (words.length % 4 !== 0) return "Wrong number of arguments in buffer limit configuration.";
-      for (let i = 0; i < words.length; i += 4) {
-        const cls = words[i].toLowerCase();
-        if (cls !== "normal" && cls !== "slave" && cls !== "replica" && cls !== "pubsub") {
-          return "Invalid client class specified in buffer limit configuration.";
-        }
-        const hard = parseMemory(words[i + 1]);
-        const soft = parseMemory(words[i + 2]);
-        const secs = Number(words[i + 3]);
-        if (hard === null || soft === null || !Number.isInteger(secs) || secs < 0) {
-          return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
-        }
-        if (cls === "normal") s.clientOutputHardLimit = hard;
-      }
-      return null;
-    },
+    get: (s) => `normal ${s.clientOutputHardLimit} ${s.clientOutputSoftLimit} ${s.clientOutputSoftSeconds} ${s.clientOutputOtherLimits}`,
+    set: setOutputLimits,
   },
+  { name: "client-query-buffer-limit", kind: "memory", field: "clientQueryBufferLimit", min: 1024 * 1024, max: llMax },
   // ---- encodings (OBJECT ENCODING follows Redis's thresholds) ----
   { name: "hash-max-listpack-entries", aliases: ["hash-max-ziplist-entries"], kind: "int", field: "hashMaxListpackEntries", min: 0, max: llMax },
   { name: "hash-max-listpack-value", aliases: ["hash-max-ziplist-value"], kind: "int", field: "hashMaxListpackValue", min: 0, max: llMax },
@@ -87,7 +120,7 @@ export const params: readonly Param[] = [
   { name: "zset-max-listpack-entries", aliases: ["zset-max-ziplist-entries"], kind: "int", field: "zsetMaxListpackEntries", min: 0, max: llMax },
   { name: "zset-max-listpack-value", aliases: ["zset-max-ziplist-value"], kind: "int", field: "zsetMaxListpackValue", min: 0, max: llMax },
   // ---- persistence: accepted so tools and configs work; raftis persists through Raft ----
-  { name: "save", kind: "string", field: "save" },
+  { name: "save", kind: "string", field: "save", validate: saveParams },
   { name: "appendonly", kind: "bool", field: "appendonly" },
   { name: "appendfsync", kind: "enum", field: "appendfsync", values: ["always", "everysec", "no"] },
   // ---- raft (RedisRaft's names, under raft.) ----
@@ -133,7 +166,7 @@ export function findParam(name: string): Param | undefined {
 
 /** Redis's memtoull: digits with an optional k/kb/m/mb/g/gb suffix (case-insensitive). */
 export function parseMemory(text: string): number | null {
-  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text.trim());
+  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text);
   if (m === null) return null;
   const units: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
   const value = Number(m[1]) * units[(m[2] ?? "").toLowerCase()];
@@ -160,10 +193,11 @@ export function formatParam(p: Param, s: Settings): string {
 export function setParam(p: Param, s: Settings, value: string): string | null {
   switch (p.kind) {
     case "int": {
-      const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
-      if (!Number.isSafeInteger(n)) return "argument couldn't be parsed into an integer";
-      if (n < p.min || n > p.max) return `argument must be between ${p.min} and ${p.max} inclusive`;
-      s[p.field] = n;
+      // Redis's string2ll: no spaces, no '+', no leading zeros.
+      const n = parseInt64(value);
+      if (n === null) return "argument couldn't be parsed into an integer";
+      if (n < BigInt(p.min) || n > BigInt(p.max)) return `argument must be between ${p.min} and ${p.max} inclusive`;
+      s[p.field] = Number(n);
       return null;
     }
     case "memory": {
@@ -196,19 +230,60 @@ export function setParam(p: Param, s: Settings, value: string): string | null {
   }
 }
 
-/** CONFIG GET: every (name, value) whose name matches one of the glob patterns. */
+/**
+ * CONFIG GET, as Redis 7.0: a pattern without glob characters names one parameter (printed
+ * as typed); a glob matches every name and alias. Each printed name appears once.
+ */
 export function getParams(s: Settings, patterns: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   const seen = new Set<string>();
   for (const pattern of patterns) {
-    const exact = byName.get(pattern.toLowerCase());
-    const hasGlob = /[*?[]/.test(pattern);
-    for (const p of hasGlob ? params : exact !== undefined ? [exact] : []) {
-      if (seen.has(p.name)) continue;
-      if (hasGlob && !globMatch(pattern, p.name, true)) continue;
-      seen.add(p.name);
-      out.push([p.name, formatParam(p, s)]);
+    if (!/[*?[]/.test(pattern)) {
+      const p = byName.get(pattern.toLowerCase());
+      if (p === undefined || seen.has(pattern)) continue;
+      seen.add(pattern);
+      out.push([pattern, formatParam(p, s)]);
+      continue;
+    }
+    for (const [name, p] of byName) {
+      if (seen.has(name) || !globMatch(pattern, name, true)) continue;
+      seen.add(name);
+      out.push([name, formatParam(p, s)]);
     }
   }
   return out;
+}
+
+export type SetResult = { readonly ok: true; readonly changed: readonly Param[] } | { readonly ok: false; readonly error: string };
+
+/**
+ * CONFIG SET with one or more (name, value) pairs, all or nothing as in Redis 7.0: names are
+ * checked first (unknown, immutable, given twice), then values are applied in order; if one
+ * fails, every parameter set so far gets its old value back.
+ */
+export function setParamsAtomic(s: Settings, pairs: readonly (readonly [string, string])[]): SetResult {
+  const chosen: Param[] = [];
+  for (const [name] of pairs) {
+    const p = findParam(name);
+    if (p === undefined) return { ok: false, error: `ERR Unknown option or number of arguments for CONFIG SET - '${name}'` };
+    if (p.immutable === true) return { ok: false, error: setFailed(name, "can't set immutable config") };
+    if (chosen.includes(p)) return { ok: false, error: setFailed(name, "duplicate parameter") };
+    chosen.push(p);
+  }
+  const old = chosen.map((p) => formatParam(p, s));
+  for (let i = 0; i < chosen.length; i++) {
+    const err = setParam(chosen[i], s, pairs[i][1]);
+    if (err !== null) {
+      for (let j = 0; j <= i; j++) {
+        const restored = setParam(chosen[j], s, old[j]);
+        if (restored !== null) throw new Error(`Cannot restore ${chosen[j].name} to '${old[j]}': ${restored}`);
+      }
+      return { ok: false, error: setFailed(pairs[i][0], err) };
+    }
+  }
+  return { ok: true, changed: chosen };
+}
+
+function setFailed(name: string, reason: string): string {
+  return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
 }

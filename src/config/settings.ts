@@ -2,7 +2,7 @@
 // Redis's and RedisRaft's option names onto these fields for the command line, config files
 // and CONFIG GET/SET.
 
-import { clientOutputHardLimitBytesDefault, maxClientsDefault } from "../constants.ts";
+import { clientOutputHardLimitBytesDefault, clientQueryBufferLimitBytesDefault, maxClientsDefault } from "../constants.ts";
 import { defaultEngineSettings, type EngineSettings } from "../engine/settings.ts";
 
 export class Settings implements EngineSettings {
@@ -29,8 +29,14 @@ export class Settings implements EngineSettings {
   loglevel = "notice";
   logfile = "";
   databases = 1;
-  /** client-output-buffer-limit normal <hard> (soft limits are not used). */
+  /** client-output-buffer-limit normal <hard> <soft> <soft-seconds> (0 = no limit). */
   clientOutputHardLimit = clientOutputHardLimitBytesDefault;
+  clientOutputSoftLimit = 0;
+  clientOutputSoftSeconds = 0;
+  /** client-output-buffer-limit for replica and pubsub clients: kept for CONFIG GET only. */
+  clientOutputOtherLimits = "slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+  /** client-query-buffer-limit: a client with more unparsed input than this is closed. */
+  clientQueryBufferLimit = clientQueryBufferLimitBytesDefault;
   /** Accepted for tools that read them; raftis persists through its Raft log instead. */
   save = "";
   appendonly = false;

@@ -7,6 +7,8 @@ import {
   protoInlineMaxBytes,
   protoMaxBulkLenBytesDefault,
   protoMultibulkMaxCount,
+  protoUnauthBulkMaxBytes,
+  protoUnauthMultibulkMaxCount,
 } from "../constants.ts";
 import { assert } from "../util/assert.ts";
 import { bytesToBinary } from "../util/bytes.ts";
@@ -23,9 +25,14 @@ const LF = 10;
 export interface ParserLimits {
   /** proto-max-bulk-len, read on every bulk header so CONFIG SET takes effect at once. */
   maxBulkLen(): number;
+  /**
+   * The client has not authenticated yet (requirepass): like Redis, it may then only send
+   * small requests, so an unauthenticated stranger cannot make us buffer much.
+   */
+  authRequired(): boolean;
 }
 
-const defaultLimits: ParserLimits = { maxBulkLen: () => protoMaxBulkLenBytesDefault };
+const defaultLimits: ParserLimits = { maxBulkLen: () => protoMaxBulkLenBytesDefault, authRequired: () => false };
 
 export class RequestParser {
   /** Unconsumed input; bytes before #pos are consumed. */
@@ -42,6 +49,8 @@ export class RequestParser {
   /** A big bulk argument gathered as chunks (avoids re-concatenating the input). */
   #bigChunks: Buffer[] | null = null;
   #bigHave = 0;
+  /** Bytes of the arguments read so far for #argv. */
+  #argvBytes = 0;
   readonly #limits: ParserLimits;
 
   constructor(limits: ParserLimits = defaultLimits) {
@@ -51,6 +60,11 @@ export class RequestParser {
   /** Bytes received but not yet consumed (for CLIENT LIST qbuf). */
   get buffered(): number {
     return this.#buf.length - this.#pos + this.#bigHave;
+  }
+
+  /** Bytes held in the arguments of the request being read (CLIENT LIST argv-mem). */
+  get argvBytes(): number {
+    return this.#argvBytes;
   }
 
   feed(chunk: Uint8Array): void {
@@ -104,6 +118,7 @@ export class RequestParser {
       const argv = this.#argv as string[] | null;
       assert(argv !== null && argv.length > 0, "complete request has arguments");
       this.#argv = null;
+      this.#argvBytes = 0;
       return argv;
     }
   }
@@ -143,6 +158,9 @@ export class RequestParser {
     if (count === null || count > protoMultibulkMaxCount) {
       throw new ProtocolError("invalid multibulk length");
     }
+    if (count > protoUnauthMultibulkMaxCount && this.#limits.authRequired()) {
+      throw new ProtocolError("unauthenticated multibulk length");
+    }
     this.#pos = cr + 2;
     if (count <= 0) return true;
     this.#argv = [];
@@ -173,6 +191,9 @@ export class RequestParser {
         if (len === null || len < 0 || len > this.#limits.maxBulkLen()) {
           throw new ProtocolError("invalid bulk length");
         }
+        if (len > protoUnauthBulkMaxBytes && this.#limits.authRequired()) {
+          throw new ProtocolError("unauthenticated bulk length");
+        }
         this.#pos = cr + 2;
         this.#bulkLen = len;
         const have = this.#buf.length - this.#pos;
@@ -189,6 +210,7 @@ export class RequestParser {
       if (this.#buf.length - this.#pos < len + 2) return false;
       // Like Redis, the two bytes after the data are skipped without being checked.
       argv.push(bytesToBinary(this.#buf, this.#pos, this.#pos + len));
+      this.#argvBytes += len;
       this.#pos += len + 2;
       this.#bulkLen = -1;
       this.#argsLeft--;

@@ -24,9 +24,16 @@ export class Reply {
   #deferred = 0;
   /** Error replies written so far (commandstats failed_calls, errorstats). */
   errorCount = 0;
+  /** Told about every error reply (the server counts them by code for INFO errorstats). */
+  onError: ((message: string) => void) | null = null;
 
   constructor(initialBytes = replyBufferInitialBytes) {
     this.#buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes the buffer can hold before it grows (CLIENT LIST rbs). */
+  get capacity(): number {
+    return this.#buf.length;
   }
 
   /** Bytes written since the last take(). */
@@ -90,6 +97,7 @@ export class Reply {
     // Redis replaces newlines so an error is always one line.
     const clean = message.includes("\n") || message.includes("\r") ? message.replace(/[\r\n]/g, " ") : message;
     this.errorCount++;
+    if (this.onError !== null) this.onError(clean);
     this.raw(`-${clean}${CRLF}`);
   }
 

@@ -53,9 +53,17 @@ export class Client {
   readonly createdAtMs: number;
   lastInteractionMs: number;
   name = "";
+  /** CLIENT SETINFO LIB-NAME / LIB-VER (Redis 7.2; clients send them at connect). */
   libName = "";
   libVer = "";
+  /** Full name of the last command run (`client|list`), for CLIENT LIST's cmd=. */
   lastCommand = "NULL";
+  /** AUTH succeeded, or no password was required when the client connected. */
+  authenticated: boolean;
+  /** CLIENT NO-EVICT: accepted and shown; raftis never evicts clients. */
+  noEvict = false;
+  /** Since when the unsent output has been above the soft limit (0 = it is not). */
+  softLimitSinceMs = 0;
   multi: MultiState | null = null;
   readonly watched = new WatchedKeys();
   /** Unsent reply bytes (the socket accepted only part of a write), oldest first. */
@@ -67,12 +75,13 @@ export class Client {
   outputBlocked = false;
   /** socket.pause() is in effect. */
   socketPaused = false;
-  /** Reply to what came before, then close (QUIT, protocol error, CLIENT KILL). */
+  /** Reply to what came before, then close (QUIT, protocol error, CLIENT KILL of itself). */
   closeAfterReply = false;
   closed = false;
 
-  constructor(id: number, socket: ClientSocket, limits: ParserLimits, nowMs: number) {
+  constructor(id: number, socket: ClientSocket, limits: ParserLimits, nowMs: number, authenticated: boolean) {
     this.id = id;
+    this.authenticated = authenticated;
     this.socket = socket;
     this.parser = new RequestParser(limits);
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;

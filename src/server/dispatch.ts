@@ -1,15 +1,15 @@
-// Redis's processCommand for raftis: look the command up, check arity, queue it inside MULTI,
-// refuse writes over maxmemory, then run it where it belongs: connection/server commands here,
-// state-machine commands through the executor (directly on a single node, through the Raft
-// log in a cluster).
+// Redis's processCommand for raftis: look the command up, check arity, authentication and
+// memory, queue it inside MULTI, then run it where it belongs: connection/server commands
+// here, state-machine commands through the executor (directly on a single node, through the
+// Raft log in a cluster). The checks come in Redis 7.0's order, with its error texts.
 
 import type { CommandTable } from "../commands/registry.ts";
 import { Flag, type CommandSpec } from "../commands/types.ts";
+import { multiQueueMaxCommands } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import { errors } from "../resp/reply.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
-import { multiQueueMaxCommands } from "../constants.ts";
 
 /** Runs state-machine commands; the single-node and Raft versions differ only here. */
 export interface Executor {
@@ -28,6 +28,11 @@ export interface Executor {
 
 /** Commands that run immediately even inside MULTI (Redis's list in processCommand). */
 const multiPassThrough = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+/** Inside MULTI, every command but these counts as possibly growing memory (Redis 7.0). */
+const multiOomExempt = new Set(["exec", "discard", "quit", "reset"]);
+
+export const noAuthError = "NOAUTH Authentication required.";
+export const oomError = "OOM command not allowed when used memory > 'maxmemory'.";
 
 export class Dispatcher {
   readonly #server: Server;
@@ -45,46 +50,52 @@ export class Dispatcher {
   /** Handles one request. Returns false when its reply will come later (client waits). */
   execute(client: Client, argv: string[]): boolean {
     const server = this.#server;
-    const reply = client.reply;
     let spec = this.#table.lookup(argv[0]);
     if (spec === undefined) {
-      this.#reject(client, unknownCommandError(argv));
+      this.#reject(client, null, unknownCommandError(argv));
       return true;
     }
     if (spec.subcommands !== undefined && argv.length >= 2) {
       const sub = this.#table.lookupSub(spec, argv[1]);
       if (sub === undefined) {
-        this.#reject(client, `ERR unknown subcommand '${truncate(argv[1], 128)}'. Try ${spec.name.toUpperCase()} HELP.`);
+        this.#reject(client, null, `ERR unknown subcommand '${truncate(argv[1], 128)}'. Try ${spec.name.toUpperCase()} HELP.`);
         return true;
       }
       spec = sub;
     }
+    client.lastCommand = spec.name;
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
-      server.stats.rejected(spec.name);
-      this.#reject(client, errors.wrongArgs(spec.name));
+      this.#reject(client, spec, errors.wrongArgs(spec.name));
       return true;
     }
-    if (client.multi !== null && (spec.flags & Flag.noMulti) !== 0 && !multiPassThrough.has(spec.name)) {
-      this.#reject(client, "ERR Command not allowed inside a transaction");
+    if ((spec.flags & Flag.noAuth) === 0 && server.authRequired(client)) {
+      this.#reject(client, spec, noAuthError);
       return true;
     }
-    // Inside MULTI every queued command counts against memory, as in Redis.
-    const oomApplies = (spec.flags & Flag.denyoom) !== 0 || (client.multi !== null && !multiPassThrough.has(spec.name));
-    if (oomApplies && server.overMaxmemory()) {
-      server.stats.rejected(spec.name);
-      this.#reject(client, "OOM command not allowed when used memory > 'maxmemory'.");
-      return true;
-    }
-    if (client.multi !== null && !multiPassThrough.has(spec.name)) {
-      if (client.multi.queue.length >= multiQueueMaxCommands) {
-        this.#reject(client, `ERR too many commands queued in MULTI (limit ${multiQueueMaxCommands})`);
+    const multi = client.multi;
+    if (server.settings.maxmemory > 0) {
+      const denyoom =
+        (spec.flags & Flag.denyoom) !== 0 ||
+        (multi !== null && !multiOomExempt.has(spec.name)) ||
+        (multi !== null && spec.name === "exec" && multi.queue.some((q) => (q.spec.flags & Flag.denyoom) !== 0));
+      if (denyoom && server.overMaxmemory()) {
+        this.#reject(client, spec, oomError);
         return true;
       }
-      client.multi.queue.push({ spec, argv });
-      reply.raw("+QUEUED\r\n");
+    }
+    if (multi !== null && (spec.flags & Flag.noMulti) !== 0 && !multiPassThrough.has(spec.name)) {
+      this.#reject(client, spec, "ERR Command not allowed inside a transaction");
       return true;
     }
-    client.lastCommand = spec.name;
+    if (multi !== null && !multiPassThrough.has(spec.name)) {
+      if (multi.queue.length >= multiQueueMaxCommands) {
+        this.#reject(client, spec, `ERR too many commands queued in MULTI (limit ${multiQueueMaxCommands})`);
+        return true;
+      }
+      multi.queue.push({ spec, argv });
+      client.reply.raw("+QUEUED\r\n");
+      return true;
+    }
     return this.run(client, spec, argv);
   }
 
@@ -111,8 +122,19 @@ export class Dispatcher {
     return done;
   }
 
-  /** A rejected command: an error reply, and inside MULTI the transaction is doomed. */
-  #reject(client: Client, message: string): void {
+  /**
+   * Refuses a command (Redis's rejectCommand): an error reply, and inside MULTI the
+   * transaction is doomed. A refused EXEC discards the transaction at once.
+   */
+  #reject(client: Client, spec: CommandSpec | null, message: string): void {
+    if (spec !== null) this.#server.stats.rejected(spec.name);
+    if (client.multi !== null && spec?.name === "exec") {
+      client.multi = null;
+      this.#server.unwatchAll(client);
+      const reason = message.startsWith("ERR ") ? message.slice(4) : message;
+      client.reply.error(`EXECABORT Transaction discarded because of: ${reason}`);
+      return;
+    }
     if (client.multi !== null) client.multi.failed = true;
     client.reply.error(message);
   }

@@ -5,7 +5,7 @@
 import type { TCPSocketListener } from "bun";
 import { commandTable } from "../commands/index.ts";
 import type { ServerContext } from "../commands/types.ts";
-import { clientOutputPauseBytes, protoInlineMaxBytes } from "../constants.ts";
+import { clientOutputPauseBytes, protoInlineMaxBytes, usedMemoryRefreshMs } from "../constants.ts";
 import type { Settings } from "../config/settings.ts";
 import { Engine } from "../engine/engine.ts";
 import { Rng } from "../engine/rng.ts";
@@ -25,6 +25,10 @@ export interface ServerOptions {
   settings: Settings;
   /** Replaces the single-node executor (the Raft node installs its own). */
   executor?: (server: Server) => Executor;
+  /** SHUTDOWN ran: the process should end (main.ts exits; tests may just stop the server). */
+  onShutdown?: () => void;
+  /** The config file the node started with (INFO config_file). */
+  configFile?: string | null;
 }
 
 export class Server {
@@ -36,7 +40,10 @@ export class Server {
   readonly dispatcher: Dispatcher;
   readonly executor: Executor;
   readonly startedAtMs: number;
-  /** Extra INFO sections contributed by other parts of the node (raft, cluster). */
+  /**
+   * Extra INFO sections contributed by other parts of the node (`raft`): name → its
+   * `field:value\r\n` lines. Shown by INFO <name> and INFO everything.
+   */
   readonly infoSections = new Map<string, () => string>();
   #listeners: TCPSocketListener<ClientSocketData>[] = [];
   #nextClientId = 1;
@@ -44,11 +51,25 @@ export class Server {
   #flushScheduled = false;
   #cron: ReturnType<typeof setInterval> | null = null;
   #usedMemory = 0;
+  #usedMemoryAtMs = 0;
+  #usedMemoryPeak = 0;
   #readSeed = 0;
+  readonly #onShutdown: () => void;
+  readonly configFile: string | null;
+  /** 40 hex digits, new at every start (INFO run_id). */
+  readonly runId: string;
   lastSaveSec: number;
+  #recentWindowStartMs = 0;
+  #currentMaxInput = 0;
+  #currentMaxOutput = 0;
+  #previousMaxInput = 0;
+  #previousMaxOutput = 0;
 
   constructor(options: ServerOptions) {
     this.settings = options.settings;
+    this.#onShutdown = options.onShutdown ?? (() => this.stop());
+    this.configFile = options.configFile ?? null;
+    this.runId = Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex");
     this.engine = new Engine(this.settings);
     this.dispatcher = new Dispatcher(this, commandTable);
     this.executor = options.executor?.(this) ?? new LocalExecutor(this);
@@ -85,7 +106,7 @@ export class Server {
       this.#listeners.push(listener);
     }
     this.#cron = setInterval(() => this.#serverCron(), 1000 / this.settings.hz);
-    this.#refreshUsedMemory();
+    this.refreshUsedMemory();
   }
 
   stop(): void {
@@ -122,21 +143,46 @@ export class Server {
     return this.#readSeed;
   }
 
+  /** Bytes the process holds in its JS heap and buffers (INFO used_memory). */
   usedMemory(): number {
     return this.#usedMemory;
   }
 
-  overMaxmemory(): boolean {
-    return this.settings.maxmemory > 0 && this.#usedMemory > this.settings.maxmemory;
+  usedMemoryPeak(): number {
+    return this.#usedMemoryPeak;
   }
 
-  #refreshUsedMemory(): void {
-    this.#usedMemory = process.memoryUsage().heapUsed;
+  /**
+   * Over maxmemory? Re-reads the process's memory at most every usedMemoryRefreshMs, so a
+   * burst of writes cannot run far past the limit between two cron ticks.
+   */
+  overMaxmemory(): boolean {
+    if (this.settings.maxmemory <= 0) return false;
+    if (performance.now() - this.#usedMemoryAtMs >= usedMemoryRefreshMs) this.refreshUsedMemory();
+    return this.#usedMemory > this.settings.maxmemory;
   }
 
   /** Recomputes used memory now (after CONFIG SET maxmemory, so it applies at once). */
   refreshUsedMemory(): void {
-    this.#refreshUsedMemory();
+    const m = process.memoryUsage();
+    this.#usedMemory = m.heapUsed + m.arrayBuffers;
+    this.#usedMemoryAtMs = performance.now();
+    if (this.#usedMemory > this.#usedMemoryPeak) this.#usedMemoryPeak = this.#usedMemory;
+  }
+
+  /** Largest query buffer seen lately (INFO client_recent_max_input_buffer). */
+  get recentMaxInputBuffer(): number {
+    return Math.max(this.#currentMaxInput, this.#previousMaxInput);
+  }
+
+  /** Largest unsent output seen lately (INFO client_recent_max_output_buffer). */
+  get recentMaxOutputBuffer(): number {
+    return Math.max(this.#currentMaxOutput, this.#previousMaxOutput);
+  }
+
+  /** requirepass is set and this client has not authenticated (Redis's authRequired). */
+  authRequired(client: Client): boolean {
+    return this.settings.requirepass !== "" && !client.authenticated;
   }
 
   #onOpen(socket: ClientSocket): void {
@@ -147,7 +193,11 @@ export class Server {
       socket.end();
       return;
     }
-    const client = new Client(this.#nextClientId++, socket, { maxBulkLen: () => this.settings.protoMaxBulkLen }, Date.now());
+    const limits = {
+      maxBulkLen: () => this.settings.protoMaxBulkLen,
+      authRequired: () => this.authRequired(client),
+    };
+    const client: Client = new Client(this.#nextClientId++, socket, limits, Date.now(), this.settings.requirepass === "");
     // Bun.listen's `data` object is shared by every socket: give each its own.
     socket.data = { client };
     this.clients.set(client.id, client);
@@ -157,9 +207,18 @@ export class Server {
     const client = socket.data.client;
     if (client === null || client.closed) return;
     this.stats.netInputBytes += data.length;
+    this.stats.reads++;
     client.lastInteractionMs = Date.now();
     client.parser.feed(data);
     this.processInput(client);
+    const queued = client.parser.buffered + client.parser.argvBytes;
+    if (queued > this.#currentMaxInput) this.#currentMaxInput = queued;
+    const limit = this.settings.clientQueryBufferLimit;
+    if (!client.closed && queued > limit) {
+      // Redis closes such a client without a reply: it is not speaking the protocol sanely.
+      log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} (qbuf initial bytes: ${queued})`);
+      this.closeClient(client);
+    }
   }
 
   /** Runs the client's buffered requests until it must wait, then writes the replies. */
@@ -214,18 +273,15 @@ export class Server {
       if (client.pendingOutBytes > 0) {
         this.#queueOut(client, Buffer.from(bytes));
       } else {
+        // Bun keeps nothing it did not accept: the rest is ours to keep and resend on drain.
         const n = Math.max(0, client.socket.write(bytes));
         this.stats.netOutputBytes += n;
+        this.stats.writes++;
         if (n < bytes.length) this.#queueOut(client, Buffer.from(bytes.subarray(n)));
       }
       client.reply.shrink();
     }
-    const hard = this.settings.clientOutputHardLimit;
-    if (hard > 0 && client.pendingOutBytes > hard) {
-      log("warning", `Client id=${client.id} addr=${client.addr} closed for overcoming of output buffer limits.`);
-      this.closeClient(client);
-      return;
-    }
+    if (this.#overOutputLimits(client, Date.now())) return;
     this.#updateReading(client);
     if (client.closeAfterReply && client.pendingOutBytes === 0 && !client.waiting) {
       client.socket.end();
@@ -236,6 +292,29 @@ export class Server {
   #queueOut(client: Client, bytes: Buffer): void {
     client.pendingOut.push(bytes);
     client.pendingOutBytes += bytes.length;
+    if (client.pendingOutBytes > this.#currentMaxOutput) this.#currentMaxOutput = client.pendingOutBytes;
+  }
+
+  /**
+   * client-output-buffer-limit for normal clients: past the hard limit, or above the soft
+   * limit for longer than its seconds, the client is closed (Redis's
+   * checkClientOutputBufferLimits). Returns true when it was closed.
+   */
+  #overOutputLimits(client: Client, nowMs: number): boolean {
+    const used = client.pendingOutBytes;
+    const { clientOutputHardLimit: hard, clientOutputSoftLimit: soft, clientOutputSoftSeconds: softSeconds } = this.settings;
+    let over = hard > 0 && used >= hard;
+    if (soft > 0 && used >= soft) {
+      if (client.softLimitSinceMs === 0) client.softLimitSinceMs = nowMs;
+      else if (nowMs - client.softLimitSinceMs > softSeconds * 1000) over = true;
+    } else {
+      client.softLimitSinceMs = 0;
+    }
+    if (!over) return false;
+    log("warning", `Client id=${client.id} addr=${client.addr} closed for overcoming of output buffer limits.`);
+    this.stats.clientOutputLimitDisconnections++;
+    this.closeClient(client);
+    return true;
   }
 
   #onDrain(socket: ClientSocket): void {
@@ -245,6 +324,7 @@ export class Server {
       const head = client.pendingOut[0];
       const n = Math.max(0, socket.write(head));
       this.stats.netOutputBytes += n;
+      this.stats.writes++;
       client.pendingOutBytes -= n;
       if (n < head.length) {
         client.pendingOut[0] = head.subarray(n);
@@ -279,8 +359,24 @@ export class Server {
 
   /** Closes a client at once, dropping unsent output (CLIENT KILL, output limit). */
   closeClient(client: Client): void {
-    client.socket.terminate();
     this.#forget(client);
+    client.socket.terminate();
+  }
+
+  /**
+   * CLIENT KILL: another client is closed at once; the caller itself gets its reply first
+   * (Redis marks it CLIENT_CLOSE_AFTER_REPLY).
+   */
+  killClient(victim: Client, caller: Client): void {
+    if (victim === caller) victim.closeAfterReply = true;
+    else this.closeClient(victim);
+  }
+
+  /** SHUTDOWN: stop serving and end the process (or what onShutdown says). */
+  shutdown(): void {
+    log("warning", "User requested shutdown...");
+    log("warning", "raftis is now ready to exit, bye bye...");
+    this.#onShutdown();
   }
 
   #forget(client: Client): void {
@@ -298,13 +394,33 @@ export class Server {
     client.watched.dirty = false;
   }
 
+  /** Restarts the periodic work at the current hz (after CONFIG SET hz). */
+  restartCron(): void {
+    if (this.#cron === null) return;
+    clearInterval(this.#cron);
+    this.#cron = setInterval(() => this.#serverCron(), 1000 / this.settings.hz);
+  }
+
   #serverCron(): void {
-    this.#refreshUsedMemory();
+    this.refreshUsedMemory();
+    const now = Date.now();
+    if (now - this.#recentWindowStartMs >= 1000) {
+      // "recent" = this second and the one before.
+      this.#recentWindowStartMs = now;
+      this.#previousMaxInput = this.#currentMaxInput;
+      this.#previousMaxOutput = this.#currentMaxOutput;
+      this.#currentMaxInput = 0;
+      this.#currentMaxOutput = 0;
+    }
+    this.stats.sample(now);
     this.executor.cron();
-    if (this.settings.timeout > 0) {
-      const idleLimit = Date.now() - this.settings.timeout * 1000;
-      for (const client of this.clients.values()) {
-        if (!client.waiting && client.multi === null && client.lastInteractionMs < idleLimit) this.closeClient(client);
+    const idleLimit = this.settings.timeout > 0 ? now - this.settings.timeout * 1000 : -1;
+    for (const client of this.clients.values()) {
+      if (client.softLimitSinceMs > 0 && this.#overOutputLimits(client, now)) continue;
+      // Like Redis's blocked clients, a client waiting on a command is not timed out.
+      if (idleLimit > 0 && !client.waiting && client.lastInteractionMs < idleLimit) {
+        log("verbose", `Closing idle client id=${client.id} addr=${client.addr}`);
+        this.closeClient(client);
       }
     }
   }
