@@ -161,3 +161,15 @@ export const instantaneousSamples = 16;
 export const usedMemoryRefreshMs = 1;
 /** DEBUG SLEEP may wait at most this long, so a typo cannot park a connection for days. */
 export const debugSleepMaxMs = 3600 * 1000;
+
+// ---- History checkers (src/check/) ----
+/** Linearizability search steps per key before its result is "unknown" rather than a hang. */
+export const checkKeyStepsMaxDefault = 2_000_000;
+/** Searches the explanation of one non-linearizable key may run while shrinking it. */
+export const checkExplainRunsMax = 200;
+/** Steps of each of those searches that tries a weaker history (many unknown outcomes search slowly). */
+export const checkExplainRelaxStepsMax = 100_000;
+/** Cycles the list-append checker reports per kind (one per strongly connected component). */
+export const checkCyclesReportedMax = 16;
+/** Rare anomalies (lost appends, incompatible reads...) reported per kind; the rest are counted. */
+export const checkAnomaliesReportedMax = 32;
