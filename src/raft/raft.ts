@@ -203,7 +203,9 @@ export class RaftCore {
   step(m: Message): void {
     assert(m.to === this.id, "message addressed to this node");
     assert(m.from !== this.id && m.from !== noNode, "message from a peer");
-    if (this.#membership.wasRemoved(m.from)) return; // removed ids never come back
+    // Removed ids never come back; only a removed leader still finishing its term is heard
+    // (it leads until its removal commits, then hands over with MsgTimeoutNow).
+    if (this.#membership.wasRemoved(m.from) && !(m.from === this.#lead && m.term === this.#term)) return;
 
     if (m.term > this.#term) {
       if (m.type === "MsgVote" || m.type === "MsgPreVote") {
@@ -1117,7 +1119,10 @@ export class RaftCore {
     if (why !== null) return why;
     if (change.type === "promote") {
       const pr = this.#progress.get(change.nodeId);
-      if (pr === undefined || pr.match + raftPromoteLagEntriesMax < this.#log.committed) return `learner ${change.nodeId} has not caught up`;
+      // Caught up: appends flow normally (no probing, no snapshot) and it is close to commit.
+      if (pr === undefined || pr.state !== "replicate" || pr.match + raftPromoteLagEntriesMax < this.#log.committed) {
+        return `learner ${change.nodeId} has not caught up`;
+      }
     }
     return null;
   }

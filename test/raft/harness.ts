@@ -445,8 +445,10 @@ export class Harness {
     const type = cmd.opts.get("type");
     const selected: Message[] = [];
     const rest: Message[] = [];
+    let limit = numOpt(cmd.opts.get("n"), Infinity);
     for (const m of this.#inFlight) {
-      const match = (to.length === 0 || to.includes(m.to) || dropTo.includes(m.to)) && (from.length === 0 || from.includes(m.from)) && (type === undefined || m.type === type);
+      const match = limit > 0 && (to.length === 0 || to.includes(m.to) || dropTo.includes(m.to)) && (from.length === 0 || from.includes(m.from)) && (type === undefined || m.type === type);
+      if (match) limit--;
       (match ? selected : rest).push(m);
     }
     this.#inFlight = rest;
@@ -500,7 +502,7 @@ export class Harness {
   #status(node: Node): void {
     const s = node.core.status();
     this.#print(
-      `${s.id}: ${s.role} term=${s.term} vote=${s.vote} lead=${s.leaderId} commit=${s.commit} applied=${s.applied} persisted=${s.persisted} last=${s.lastIndex} snapshot=${s.snapshotTerm}/${s.snapshotIndex}${s.leadTransferee !== 0 ? ` transferee=${s.leadTransferee}` : ""}`,
+      `${s.id}: ${s.role} term=${s.term} vote=${s.vote} lead=${s.leaderId} commit=${s.commit} applied=${s.applied} persisted=${s.persisted} last=${s.lastIndex} snapshot=${s.snapshotTerm}/${s.snapshotIndex} ticks=${s.electionElapsed}/${s.role === "leader" ? (node.config.electionTicks ?? 10) : s.randomizedElectionTimeout}${s.leadTransferee !== 0 ? ` transferee=${s.leadTransferee}` : ""}`,
     );
     this.#print(`  ${describeConf(s.conf)}`);
     for (const p of s.progress) {
