@@ -1,16 +1,22 @@
-// Placeholder for the list type; the data-types issue gives it its real structure.
+// A list: a ring-buffer deque of binary strings (O(1) push/pop at both ends, O(1) LINDEX/LSET).
+//
+// OBJECT ENCODING: Redis 7.0 keeps every list in a quicklist (the small-list "listpack"
+// encoding only arrived in 7.2), so a list always reports "quicklist" whatever its size and
+// list-max-listpack-size.
 
 import type { CollectionValue } from "../value.ts";
+import { Deque } from "./deque.ts";
 
-export class ListValue implements CollectionValue {
+export class ListValue extends Deque<string> implements CollectionValue {
   readonly type = "list";
-  get size(): number {
-    return 0;
-  }
+
   encoding(): string {
-    return "list";
+    return "quicklist";
   }
+
   clone(): ListValue {
-    return new ListValue();
+    const copy = new ListValue(this.size);
+    for (let i = 0; i < this.size; i++) copy.pushBack(this.at(i));
+    return copy;
   }
 }
