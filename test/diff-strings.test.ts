@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { RespClient } from "../src/client/resp-client.ts";
-import type { RespValue } from "../src/resp/reply-parser.ts";
+import { showReply, type RespValue } from "../src/resp/reply-parser.ts";
 import { pick, randomValue, runDifferential, testSeed, type Rng } from "./helpers/diff.ts";
 import { InProcessNode, runInProcessDifferential } from "./helpers/in-process.ts";
 import { startRaftis, startRedis, type RunningServer } from "./helpers/processes.ts";
@@ -218,4 +218,35 @@ test("WRONGTYPE and argument checks in Redis's order, against a set", async () =
   const withSets = (rng: Rng): string[] => (rng.nextInt(8) === 0 ? ["SADD", key(rng), "m"] : generate(rng));
   const sent = await runInProcessDifferential(a, new InProcessNode(), { seed: testSeed(), count: 4000, generate: withSets, normalize });
   expect(sent).toBe(4000);
+});
+
+test("size limits follow proto-max-bulk-len: SETRANGE, APPEND and LCS's table", async () => {
+  // At a 1 MB limit both servers refuse the same things, and no test builds a 512 MB string.
+  for (const c of [a, b]) await c.call("CONFIG", "SET", "proto-max-bulk-len", "1mb");
+  try {
+    const long = "ab".repeat(300);
+    const cmds = [
+      ["SETRANGE", "big", "1048576", "x"],
+      ["SETRANGE", "big", "1048575", "x"],
+      ["STRLEN", "big"],
+      ["APPEND", "big", "y"],
+      ["APPEND", "big", ""],
+      ["SETRANGE", "big", "1048575", "xy"],
+      ["SETRANGE", "big", "9223372036854775807", ""],
+      ["SETRANGE", "none", "9223372036854775807", "x"],
+      ["SETRANGE", "none", "9223372036854775807", ""],
+      ["GETRANGE", "big", "-3", "-1"],
+      ["SET", "l1", long],
+      ["SET", "l2", long],
+      ["LCS", "l1", "l2", "LEN"],
+      ["LCS", "l1", "big", "LEN"],
+      ["SET", "l2", "ba".repeat(200)],
+      ["LCS", "l1", "l2", "LEN"],
+      ["DEL", "big", "l1", "l2"],
+    ];
+    const [expected, actual] = await Promise.all([a.pipeline(cmds), b.pipeline(cmds)]);
+    expect(actual.map(showReply)).toEqual(expected.map(showReply));
+  } finally {
+    for (const c of [a, b]) await c.call("CONFIG", "SET", "proto-max-bulk-len", "512mb");
+  }
 });
