@@ -11,7 +11,8 @@ function start(options: StartOptions): void {
     configFile: options.configFile,
     onShutdown: () => {
       server.stop();
-      process.exit(0);
+      // Exit on the next turn: writes made inside a socket callback are flushed when it returns.
+      setImmediate(() => process.exit(0));
     },
   });
   try {

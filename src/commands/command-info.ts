@@ -56,12 +56,13 @@ const groupCategory: Partial<Record<CommandGroup, AclCategory>> = {
 const extraCategories: Readonly<Record<string, readonly AclCategory[]>> = {
   info: ["dangerous"],
   keys: ["dangerous"],
-  flushall: ["dangerous"],
-  flushdb: ["dangerous"],
+  dbsize: ["keyspace"],
+  flushall: ["keyspace", "dangerous"],
+  flushdb: ["keyspace", "dangerous"],
   lastsave: ["admin", "dangerous"],
   sort: ["set", "sortedset", "list", "dangerous"],
   sort_ro: ["set", "sortedset", "list"],
-  swapdb: ["dangerous"],
+  swapdb: ["keyspace", "dangerous"],
   migrate: ["dangerous"],
   restore: ["dangerous"],
   role: ["admin", "dangerous"],
@@ -88,8 +89,20 @@ export function aclCategories(spec: CommandSpec): AclCategory[] {
   return aclOrder.filter((c) => cats.has(c));
 }
 
+/**
+ * Redis flags the table has no bit for: no_async_loading (refused while a replica loads a new
+ * dataset asynchronously) marks commands that take a dump of the dataset.
+ */
+const extraFlags: Readonly<Record<string, string>> = { save: "no_async_loading", bgsave: "no_async_loading" };
+
 function flagList(spec: CommandSpec): string[] {
   const names = flagNames.filter(([bit]) => (spec.flags & bit) !== 0).map(([, name]) => name);
+  const extra = extraFlags[spec.name];
+  if (extra !== undefined) {
+    // Redis prints it just before no_multi, movablekeys and allow_busy.
+    const at = names.findIndex((n) => n === "no_multi" || n === "movablekeys" || n === "allow_busy");
+    names.splice(at < 0 ? names.length : at, 0, extra);
+  }
   if (spec.keysOf !== undefined && !names.includes("movablekeys")) names.push("movablekeys");
   return names;
 }

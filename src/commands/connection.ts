@@ -179,7 +179,8 @@ export const connectionCommands: readonly CommandSpec[] = [
     runLocal: ({ reply, server }, argv) => {
       // raftis has one database, as Redis Cluster; SELECT 0 works so clients that send it do.
       const db = parseInt64(argv[1]);
-      if (db === null || db < -2147483648n || db > 2147483647n) reply.error(errors.notInteger);
+      if (db === null) reply.error(errors.notInteger);
+      else if (db < -2147483648n || db > 2147483647n) reply.error("ERR value is out of range, value must between -2147483648 and 2147483647");
       else if (db < 0n || db >= BigInt(server.settings.databases)) reply.error("ERR DB index is out of range");
       else reply.ok();
     },

@@ -3,7 +3,7 @@
 // (keyspace hits, fork and RDB statistics) are left out rather than faked, except the few
 // that clients read at connect (ioredis waits for `loading:0`).
 
-import { arch, freemem, machine, release, totalmem, type } from "node:os";
+import { arch, machine, release, totalmem, type } from "node:os";
 import packageJson from "../../package.json" with { type: "json" };
 import type { Server } from "../server/server.ts";
 import { Flag, command, type CommandSpec } from "./types.ts";
@@ -94,7 +94,6 @@ function memorySection(server: Server): Fields {
     ["used_memory_peak_perc", `${((used * 100) / peak).toFixed(2)}%`],
     ["total_system_memory", total],
     ["total_system_memory_human", bytesToHuman(total)],
-    ["free_system_memory", freemem()],
     ["maxmemory", server.settings.maxmemory],
     ["maxmemory_human", bytesToHuman(server.settings.maxmemory)],
     ["maxmemory_policy", server.settings.maxmemoryPolicy],

@@ -164,13 +164,30 @@ export function findParam(name: string): Param | undefined {
   return byName.get(name.toLowerCase());
 }
 
-/** Redis's memtoull: digits with an optional k/kb/m/mb/g/gb suffix (case-insensitive). */
-export function parseMemory(text: string): number | null {
+const memoryUnits: Readonly<Record<string, bigint>> = { "": 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
+
+/** Redis's memtoull: digits with an optional k/kb/m/mb/g/gb suffix (case-insensitive), as a bigint. */
+function parseMemoryBig(text: string): bigint | null {
   const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text);
   if (m === null) return null;
-  const units: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
-  const value = Number(m[1]) * units[(m[2] ?? "").toLowerCase()];
-  return Number.isSafeInteger(value) ? value : null;
+  const value = BigInt(m[1]) * memoryUnits[(m[2] ?? "").toLowerCase()];
+  return value <= 18446744073709551615n ? value : null;
+}
+
+/** parseMemoryBig for values that must fit a JS number (client output limits). */
+export function parseMemory(text: string): number | null {
+  const n = parseMemoryBig(text);
+  return n !== null && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
+}
+
+/** Limits print as Redis prints them: llMax stands for LLONG_MAX. */
+function bound(n: number): bigint {
+  return n === llMax ? 9223372036854775807n : BigInt(n);
+}
+
+function outOfBounds(p: { min: number; max: number }, n: bigint): string | null {
+  if (n >= bound(p.min) && n <= bound(p.max)) return null;
+  return `argument must be between ${bound(p.min)} and ${bound(p.max)} inclusive`;
 }
 
 /** The value as CONFIG GET prints it. */
@@ -196,15 +213,17 @@ export function setParam(p: Param, s: Settings, value: string): string | null {
       // Redis's string2ll: no spaces, no '+', no leading zeros.
       const n = parseInt64(value);
       if (n === null) return "argument couldn't be parsed into an integer";
-      if (n < BigInt(p.min) || n > BigInt(p.max)) return `argument must be between ${p.min} and ${p.max} inclusive`;
+      const err = outOfBounds(p, n);
+      if (err !== null) return err;
       s[p.field] = Number(n);
       return null;
     }
     case "memory": {
-      const n = parseMemory(value);
+      const n = parseMemoryBig(value);
       if (n === null) return "argument must be a memory value";
-      if (n < p.min || n > p.max) return `argument must be between ${p.min} and ${p.max} inclusive`;
-      s[p.field] = n;
+      const err = outOfBounds(p, n);
+      if (err !== null) return err;
+      s[p.field] = Number(n);
       return null;
     }
     case "bool": {

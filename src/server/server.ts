@@ -112,10 +112,16 @@ export class Server {
   stop(): void {
     if (this.#cron !== null) clearInterval(this.#cron);
     this.#cron = null;
-    for (const l of this.#listeners) l.stop(true);
-    this.#listeners = [];
-    for (const client of this.clients.values()) client.socket.terminate();
+    // Replies already computed still go out (as far as the sockets take them): a SET
+    // pipelined before SHUTDOWN gets its +OK. Then the listeners stop accepting.
+    for (const client of this.clients.values()) {
+      this.flush(client);
+      client.closed = true;
+      client.socket.end();
+    }
     this.clients.clear();
+    for (const l of this.#listeners) l.stop(false);
+    this.#listeners = [];
   }
 
   /** The context a local (connection/server) handler runs with. */
@@ -198,6 +204,7 @@ export class Server {
       authRequired: () => this.authRequired(client),
     };
     const client: Client = new Client(this.#nextClientId++, socket, limits, Date.now(), this.settings.requirepass === "");
+    client.reply.onError = (message) => this.stats.errorReply(message);
     // Bun.listen's `data` object is shared by every socket: give each its own.
     socket.data = { client };
     this.clients.set(client.id, client);
