@@ -19,6 +19,8 @@ interface CommittedEntry {
   /** The term of the node that first saw it committed: committed in this term or earlier. */
   seenInTerm: number;
   seenBy: NodeId;
+  /** How seenBy knew it: its commit index covered it, or its state machine applied it. */
+  how: "committed" | "applied";
 }
 
 interface NodeHistory {
@@ -56,9 +58,9 @@ export class SafetyChecker {
     for (const e of entries) {
       const known = this.#committed.get(e.index);
       if (known === undefined) {
-        this.#committed.set(e.index, { term: e.term, type: e.type, data: e.data, seenInTerm: Infinity, seenBy: id });
+        this.#committed.set(e.index, { term: e.term, type: e.type, data: e.data, seenInTerm: Infinity, seenBy: id, how: "applied" });
       } else if (!sameEntry(known, e)) {
-        out.push(`state machine safety: node ${id} applied ${e.term}/${e.index} but node ${known.seenBy} committed ${known.term}/${e.index}`);
+        out.push(`state machine safety: node ${id} applied ${e.term}/${e.index} but node ${known.seenBy} ${known.how} ${known.term}/${e.index}`);
       }
     }
     return out;
@@ -93,7 +95,7 @@ export class SafetyChecker {
       const known = this.#committed.get(snapIndex);
       const t = n.termAt(snapIndex);
       if (known !== undefined && t !== known.term) {
-        out.push(`state machine safety: node ${id} has snapshot at ${t}/${snapIndex} but node ${known.seenBy} committed ${known.term}/${snapIndex}`);
+        out.push(`state machine safety: node ${id} has snapshot at ${t}/${snapIndex} but node ${known.seenBy} ${known.how} ${known.term}/${snapIndex}`);
       }
     }
     const from = Math.max(h.checkedCommit + 1, first);
@@ -101,9 +103,9 @@ export class SafetyChecker {
       for (const e of n.logEntries(from, commit + 1)) {
         const known = this.#committed.get(e.index);
         if (known === undefined) {
-          this.#committed.set(e.index, { term: e.term, type: e.type, data: e.data, seenInTerm: n.term, seenBy: id });
+          this.#committed.set(e.index, { term: e.term, type: e.type, data: e.data, seenInTerm: n.term, seenBy: id, how: "committed" });
         } else if (!sameEntry(known, e)) {
-          out.push(`state machine safety: node ${id} committed ${e.term}/${e.index} but node ${known.seenBy} committed ${known.term}/${e.index}`);
+          out.push(`state machine safety: node ${id} committed ${e.term}/${e.index} but node ${known.seenBy} ${known.how} ${known.term}/${e.index}`);
         }
       }
     }

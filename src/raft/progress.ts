@@ -30,6 +30,11 @@ export class Progress {
   snapAckedBytes = 0;
   /** The last chunk was sent (tracked apart from offsets so an empty snapshot still goes out). */
   snapLastSent = false;
+  /**
+   * Where sending last restarted after a gap (-1: none since the last acknowledgement). Further
+   * rejections naming the same offset answer chunks sent before that restart: ignored.
+   */
+  snapRewoundTo = -1;
 
   constructor(next: number, isLearner: boolean, maxInflightMsgs: number, maxInflightBytes: number) {
     assert(next >= 1, "next index starts at 1");
@@ -45,6 +50,7 @@ export class Progress {
     this.snapSentBytes = 0;
     this.snapAckedBytes = 0;
     this.snapLastSent = false;
+    this.snapRewoundTo = -1;
     this.stalledHeartbeats = 0;
     this.inflights.reset();
   }
@@ -93,6 +99,15 @@ export class Progress {
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1, 1);
     this.probeSent = false;
     return true;
+  }
+
+  /** Resend snapshot chunks from `offset` (the follower holds exactly that many bytes). */
+  rewindSnapshot(offset: number): void {
+    this.snapAckedBytes = offset;
+    this.snapSentBytes = offset;
+    this.snapLastSent = false;
+    this.snapRewoundTo = offset;
+    this.stalledHeartbeats = 0;
   }
 
   /** Entries up to `lastIndex` (`bytes` of them) just went out in a MsgApp. */

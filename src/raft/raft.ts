@@ -909,11 +909,7 @@ export class RaftCore {
       else if (++pr.stalledHeartbeats >= raftStallHeartbeatsMax) pr.becomeProbe();
     } else if (pr.state === "snapshot") {
       if (pr.snapSentBytes === pr.snapAckedBytes && !pr.snapLastSent) pr.stalledHeartbeats = 0;
-      else if (++pr.stalledHeartbeats >= raftStallHeartbeatsMax) {
-        pr.snapSentBytes = pr.snapAckedBytes;
-        pr.snapLastSent = false;
-        pr.stalledHeartbeats = 0;
-      }
+      else if (++pr.stalledHeartbeats >= raftStallHeartbeatsMax) pr.rewindSnapshot(pr.snapAckedBytes);
     }
     if (pr.match < this.#log.lastIndex() || pr.state !== "replicate") this.#sendAppend(m.from);
   }
@@ -922,11 +918,11 @@ export class RaftCore {
     pr.recentActive = true;
     if (pr.state !== "snapshot" || m.index !== pr.pendingSnapshot) return; // stale
     if (m.reject) {
-      pr.snapAckedBytes = m.rejectHint;
-      pr.snapSentBytes = m.rejectHint;
-      pr.snapLastSent = false;
+      if (m.rejectHint === pr.snapRewoundTo) return; // about a chunk sent before we restarted there
+      pr.rewindSnapshot(m.rejectHint);
     } else if (m.rejectHint > pr.snapAckedBytes) {
       pr.snapAckedBytes = m.rejectHint;
+      pr.snapRewoundTo = -1;
       pr.stalledHeartbeats = 0;
     }
     this.#sendSnapshotChunks(m.from, pr);
