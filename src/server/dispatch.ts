@@ -124,11 +124,13 @@ export class Dispatcher {
 
   /**
    * Refuses a command (Redis's rejectCommand): an error reply, and inside MULTI the
-   * transaction is doomed. A refused EXEC discards the transaction at once.
+   * transaction is doomed. A refused EXEC discards the transaction (if any) at once.
    */
   #reject(client: Client, spec: CommandSpec | null, message: string): void {
     if (spec !== null) this.#server.stats.rejected(spec.name);
-    if (client.multi !== null && spec?.name === "exec") {
+    // Even outside MULTI, as Redis's execCommandAbort: the reply says EXECABORT and any
+    // watched keys are forgotten.
+    if (spec?.name === "exec") {
       client.multi = null;
       this.#server.unwatchAll(client);
       const reason = message.startsWith("ERR ") ? message.slice(4) : message;
