@@ -164,7 +164,7 @@ export const debugSleepMaxMs = 3600 * 1000;
 
 // ---- History checkers (src/check/) ----
 /** Linearizability search steps per key before its result is "unknown" rather than a hang. */
-export const checkKeyStepsMaxDefault = 2_000_000;
+export const checkKeyStepsMaxDefault = 10_000_000;
 /** Searches the explanation of one non-linearizable key may run while shrinking it. */
 export const checkExplainRunsMax = 200;
 /** Steps of each of those searches that tries a weaker history (many unknown outcomes search slowly). */

@@ -53,6 +53,7 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   },
   stateKey: (state) => (state === null ? "\u0000nil" : state),
   readOnly: (input) => input.kind === "get",
+  blind: (input, output) => input.kind === "set" || (input.kind === "del" && output === undefined),
   sameEffect(a, b) {
     if (a.kind !== b.kind) return false;
     switch (a.kind) {

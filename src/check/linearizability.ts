@@ -128,7 +128,14 @@ export function formatNonLinearizable<S, I, O>(model: Model<S, I, O>, anomaly: N
     for (const o of e.context) lines.push(row(o, ""));
     lines.push(`  then the smallest failing history (${plural(shown.length, "operation")}):`);
   }
+  // Long-pending unknown operations pile up in real runs; name the ones nearest the culprit.
+  const pending = shown.filter((o) => o.op.outcome === "unknown" && !e.runningAtEnd.includes(o.index));
+  const folded = new Set(pending.slice(0, Math.max(0, pending.length - unknownShownMax)));
+  if (folded.size > 0) {
+    lines.push(`    ${plural(folded.size, "earlier operation")} with unknown outcomes (${[...folded].map((o) => `op ${o.index}`).slice(0, relaxedNamesMax).join(", ")}${folded.size > relaxedNamesMax ? ", ..." : ""}), then:`);
+  }
   for (const o of shown) {
+    if (folded.has(o)) continue;
     const note =
       o === e.culprit
         ? "   <- culprit"
@@ -164,6 +171,8 @@ export function formatNonLinearizable<S, I, O>(model: Model<S, I, O>, anomaly: N
 
 /** Operations that make no difference are named up to this many. */
 const relaxedNamesMax = 12;
+/** Unknown-outcome operations of a witness shown one per line; earlier ones are folded. */
+const unknownShownMax = 8;
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;

@@ -19,6 +19,12 @@ export interface Model<S, I, O> {
   stateKey(state: S): string;
   /** True when `input` never changes the state (a read): such operations can be left out safely. */
   readOnly(input: I): boolean;
+  /**
+   * True when the step's result does not depend on the state at all (with this output: DEL with
+   * a known reply depends on whether the key existed; SET does not). An unknown operation placed
+   * right before such a step has no visible effect, so the search does not try that placement.
+   */
+  blind(input: I, output: O | undefined): boolean;
   /** True when two inputs with unknown outcomes have the same effect, so the search may use them in either order. */
   sameEffect(a: I, b: I): boolean;
   describeOp(input: I, output: O | undefined): string;

@@ -8,9 +8,12 @@
 // configuration seen, so no configuration is explored twice.
 //
 // Unknown outcomes have no return entry: they may be linearized at any point after their call,
-// or never (the search succeeds once every completed operation is linearized). Unknown reads
-// constrain nothing and are dropped; unknown operations with the same effect are linearized in
-// invocation order only, which cuts the symmetric orders that would otherwise blow the search up.
+// or never (the search succeeds once every completed operation is linearized). They are kept in
+// lists of their own, so that they cost nothing where they cannot help. Three rules cut orders
+// that another order already covers with more options left, which would otherwise make the
+// search exponential in the number of unknown operations: unknown reads are dropped; unknown
+// operations with the same effect are used in invocation order only; an unknown operation is
+// not placed where it changes nothing, nor right before a step that overwrites it unseen.
 
 import { assert } from "../util/assert.ts";
 import type { Operation } from "./history.ts";
@@ -42,7 +45,9 @@ export interface SearchOutcome<S> {
 
 interface Frame<S> {
   readonly op: number;
+  /** The configuration this placement was made from. */
   readonly state: S;
+  readonly deadline: number;
 }
 
 export function searchLinearization<S, I, O>(
@@ -69,7 +74,10 @@ export function searchLinearization<S, I, O>(
   const inputs = original.map((i) => history[i].input);
   const outputs = original.map((i) => (history[i].outcome === "ok" ? history[i].output : undefined));
 
-  // Unknown ops with the same effect: each may be linearized only after its predecessor.
+  const blind = Uint8Array.from(original, (_, i) => (model.blind(inputs[i], outputs[i]) ? 1 : 0));
+
+  // Unknown ops with the same effect: each may be linearized only after its predecessor (the
+  // order does not matter to the state, and the predecessor was invoked no later).
   const previousSame = new Int32Array(n).fill(-1);
   const classLast: number[] = [];
   for (let u = k; u < n; u++) {
@@ -83,15 +91,13 @@ export function searchLinearization<S, I, O>(
     if (previousSame[u] === -1) classLast.push(u);
   }
 
-  // Entries: call of op i = 2i, return = 2i + 1; `head` is the sentinel; -1 ends the list.
-  const head = 2 * n;
-  const next = new Int32Array(2 * n + 1).fill(-1);
-  const prev = new Int32Array(2 * n + 1).fill(-1);
+  // Completed ops live in a list of entries sorted by time: call of op i = 2i, return = 2i + 1;
+  // `head` is the sentinel and -1 ends the list.
+  const head = 2 * k;
+  const next = new Int32Array(2 * k + 1).fill(-1);
+  const prev = new Int32Array(2 * k + 1).fill(-1);
   const entries: number[] = [];
-  for (let i = 0; i < n; i++) {
-    entries.push(2 * i);
-    if (i < k) entries.push(2 * i + 1);
-  }
+  for (let i = 0; i < k; i++) entries.push(2 * i, 2 * i + 1);
   const time = (e: number) => ((e & 1) === 0 ? invoke[e >> 1] : complete[e >> 1]);
   // At equal times calls come first: such operations count as concurrent.
   entries.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
@@ -101,26 +107,63 @@ export function searchLinearization<S, I, O>(
     prev[e] = last;
     last = e;
   }
-
-  const lift = (i: number) => {
-    const call = 2 * i;
-    next[prev[call]] = next[call];
-    if (next[call] !== -1) prev[next[call]] = prev[call];
-    if (i < k) {
-      const ret = call + 1;
-      next[prev[ret]] = next[ret];
-      if (next[ret] !== -1) prev[next[ret]] = prev[ret];
+  // Unknown ops live in two lists by invocation (blind ones, and the others), linked by op number;
+  // `unknownHead + list` are the sentinels. Of a class of same-effect ops only the first not yet
+  // linearized is linked, so the others cost nothing until their turn.
+  const unknownHead = n;
+  const uNext = new Int32Array(n + 2).fill(-1);
+  const uPrev = new Int32Array(n + 2).fill(-1);
+  const uList = new Uint8Array(n);
+  const nextSame = new Int32Array(n).fill(-1);
+  const uLast = [unknownHead, unknownHead + 1];
+  for (let u = k; u < n; u++) {
+    const list = blind[u] === 1 ? 0 : 1;
+    uList[u] = list;
+    if (previousSame[u] !== -1) {
+      nextSame[previousSame[u]] = u;
+      assert(uList[previousSame[u]] === list, "same-effect operations are equally blind");
+      continue;
     }
+    uNext[uLast[list]] = u;
+    uPrev[u] = uLast[list];
+    uLast[list] = u;
+  }
+
+  const unlink = (nx: Int32Array, pv: Int32Array, x: number) => {
+    nx[pv[x]] = nx[x];
+    if (nx[x] !== -1) pv[nx[x]] = pv[x];
+  };
+  const relink = (nx: Int32Array, pv: Int32Array, x: number) => {
+    nx[pv[x]] = x;
+    if (nx[x] !== -1) pv[nx[x]] = x;
+  };
+  // Dancing links: lifts and unlifts happen in stack order, so relinking restores the lists.
+  const lift = (i: number) => {
+    if (i < k) {
+      unlink(next, prev, 2 * i);
+      unlink(next, prev, 2 * i + 1);
+      return;
+    }
+    unlink(uNext, uPrev, i);
+    const successor = nextSame[i];
+    if (successor === -1) return;
+    // It was invoked no earlier than `i`, so it goes somewhere after i's predecessor.
+    let at = uPrev[i];
+    while (uNext[at] !== -1 && (invoke[uNext[at]] < invoke[successor] || (invoke[uNext[at]] === invoke[successor] && uNext[at] < successor))) {
+      at = uNext[at];
+    }
+    uPrev[successor] = at;
+    uNext[successor] = uNext[at];
+    relink(uNext, uPrev, successor);
   };
   const unlift = (i: number) => {
-    const call = 2 * i;
     if (i < k) {
-      const ret = call + 1;
-      next[prev[ret]] = ret;
-      if (next[ret] !== -1) prev[next[ret]] = ret;
+      relink(next, prev, 2 * i + 1);
+      relink(next, prev, 2 * i);
+      return;
     }
-    next[prev[call]] = call;
-    if (next[call] !== -1) prev[next[call]] = call;
+    if (nextSame[i] !== -1) unlink(uNext, uPrev, nextSame[i]);
+    relink(uNext, uPrev, i);
   };
 
   const linearized = new Uint8Array(n);
@@ -187,27 +230,57 @@ export function searchLinearization<S, I, O>(
     longestKnown = 0;
   }
 
-  let entry = next[head];
+  // The cursor walks a configuration's candidates in three phases. Unknown ops invoked by the time
+  // of the first return entry (`deadline`) come first, as early as they can take effect, which
+  // measured far faster than placing them last: phase 1 the blind ones (skipped right after
+  // another unknown op: that pair would be pointless), phase 2 the others. Phase 0 then walks the
+  // completed ops whose call precedes that return entry.
+  const firstDeadline = () => {
+    let e = next[head];
+    while (e !== -1 && (e & 1) === 0) e = next[e];
+    return e === -1 ? Infinity : complete[e >> 1];
+  };
+  let phase = 1;
+  let entry = uNext[unknownHead];
+  let deadline = firstDeadline();
   for (;;) {
     if (++steps > options.stepsMax) return finish("unknown");
-    let backtrack = false;
+    let candidate = -1;
     if (knownDone === k) {
       if (options.collectFinalStates !== true) return finish("ok");
       finalStates.set(stateKeyOf(state), state);
-      backtrack = true;
-    } else if (entry === -1 || (entry & 1) === 1) {
-      // A completed op must have taken effect by now, and nothing placed so far made it fit.
-      backtrack = true;
+    } else if (phase === 0) {
+      if (entry !== -1 && (entry & 1) === 0) candidate = entry >> 1;
     } else {
-      const i = entry >> 1;
-      const ready = i < k || previousSame[i] === -1 || linearized[previousSame[i]] === 1;
-      const after = ready ? model.step(state, inputs[i], outputs[i]) : impossible;
-      if (after !== impossible) {
+      const top = stack.length > 0 ? stack[stack.length - 1].op : -1;
+      if (entry === -1 || invoke[entry] > deadline || (phase === 1 && top >= k)) {
+        if (phase === 1) {
+          phase = 2;
+          entry = uNext[unknownHead + 1];
+          continue;
+        }
+        phase = 0;
+        entry = next[head];
+        continue;
+      } else {
+        candidate = entry;
+      }
+    }
+
+    if (candidate !== -1) {
+      const i = candidate;
+      const top = stack.length > 0 ? stack[stack.length - 1].op : -1;
+      // Placements that only repeat what another order does with more options left: an unknown
+      // op that changes nothing, or one whose effect the next (blind) step erases unseen.
+      const pointless = top >= k && blind[i] === 1;
+      const after = !pointless ? model.step(state, inputs[i], outputs[i]) : impossible;
+      const afterKey = after === impossible ? "" : stateKeyOf(after);
+      if (after !== impossible && !(i >= k && afterKey === stateKeyOf(state))) {
         setLinearized(i);
-        const key = configKey(stateKeyOf(after));
+        const key = configKey(afterKey);
         if (!cache.has(key)) {
           cache.add(key);
-          stack.push({ op: i, state });
+          stack.push({ op: i, state, deadline });
           state = after;
           lift(i);
           if (i < k) knownDone++;
@@ -215,22 +288,32 @@ export function searchLinearization<S, I, O>(
             longestKnown = knownDone;
             longest = { order: stack.map((f) => f.op), state };
           }
-          entry = next[head];
+          phase = 1;
+          entry = uNext[unknownHead];
+          deadline = firstDeadline();
           continue;
         }
         clearLinearized(i);
       }
-      entry = next[entry];
+      entry = i < k ? next[entry] : uNext[entry];
       continue;
     }
-    if (backtrack) {
-      const frame = stack.pop();
-      if (frame === undefined) return finish(options.collectFinalStates === true && finalStates.size > 0 ? "ok" : "fail");
-      unlift(frame.op);
-      clearLinearized(frame.op);
-      if (frame.op < k) knownDone--;
-      state = frame.state;
-      entry = next[2 * frame.op];
+
+    // Nothing (more) fits here: undo the last placement and try its next sibling.
+    const frame = stack.pop();
+    if (frame === undefined) return finish(options.collectFinalStates === true && finalStates.size > 0 ? "ok" : "fail");
+    const i = frame.op;
+    unlift(i);
+    clearLinearized(i);
+    if (i < k) knownDone--;
+    state = frame.state;
+    deadline = frame.deadline;
+    if (i < k) {
+      phase = 0;
+      entry = next[2 * i];
+    } else {
+      phase = 1 + uList[i];
+      entry = uNext[i];
     }
   }
 }

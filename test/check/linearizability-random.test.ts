@@ -25,6 +25,8 @@ function randomSmallHistory(rng: Rng): KvOp[] {
   const n = 1 + rng.nextInt(7);
   const counter = rng.nextInt(2) === 0;
   const value = () => ["a", "b", "c"][rng.nextInt(3)];
+  // Half the histories are mostly unknown outcomes, where the search's pruning rules matter.
+  const unknownOdds = rng.nextInt(2) === 0 ? 6 : 2;
   for (let i = 0; i < n; i++) {
     const invoke = rng.nextInt(20);
     const complete = invoke + rng.nextInt(8);
@@ -42,7 +44,7 @@ function randomSmallHistory(rng: Rng): KvOp[] {
           : r < 9
             ? [{ kind: "setnx", value: value() }, rng.nextInt(2)]
             : [{ kind: "del" }, rng.nextInt(2)];
-    const outcome = rng.nextInt(6) === 0 ? "unknown" : rng.nextInt(12) === 0 ? "fail" : "ok";
+    const outcome = rng.nextInt(unknownOdds) === 0 ? "unknown" : rng.nextInt(12) === 0 ? "fail" : "ok";
     history.push(
       outcome === "unknown"
         ? { client: i, key: "x", input, invoke, complete: null, outcome }

@@ -247,6 +247,24 @@ describe("explanations and budgets", () => {
     console.log(text);
   });
 
+  test("hundreds of unknown writes that never happened keep the search small", () => {
+    const history: KvOp[] = [];
+    for (let i = 0; i < 300; i++) history.push(unknown(i, set(`u${i}`), i));
+    for (let i = 0; i < 300; i++) history.push(unknown(i, incr, i, "c"));
+    for (let i = 0; i < 300; i++) {
+      history.push(ok(1000, set(`v${i}`), "OK", 1000 + i * 10, 1002 + i * 10));
+      history.push(ok(1001, get, `v${i}`, 1003 + i * 10, 1004 + i * 10));
+      history.push(ok(1002, get, i === 150 ? "2" : i > 150 ? "3" : null, 1000 + i * 10, 1004 + i * 10, "c"));
+    }
+    const fine = checkLinearizability(kvModel, history, { stepsMax: 1_000_000 });
+    expect(fine.result).toBe("ok");
+    // The same with a stale read at the end: refuted, not left unknown.
+    history.push(ok(1001, get, "v5", 5000, 5001));
+    const stale = checkLinearizability(kvModel, history, { stepsMax: 1_000_000 });
+    expect(stale.result).toBe("fail");
+    expect(stale.anomalies.map((a) => a.explanation?.culprit.index)).toEqual([history.length - 1]);
+  });
+
   test("a search out of budget says unknown instead of hanging", () => {
     // Many concurrent unknown writes with distinct values and a read of none of them.
     const history: KvOp[] = [];
