@@ -27,6 +27,7 @@ import {
   type Refusal,
   type Snapshot,
 } from "../../src/raft/types.ts";
+import { Rng } from "../../src/engine/rng.ts";
 import { AssertionError } from "../../src/util/assert.ts";
 
 export interface Command {
@@ -75,6 +76,9 @@ const optionKeys = new Set([
   "from",
   "type",
   "n",
+  "loss",
+  "dup",
+  "shuffle",
 ]);
 
 interface Storage {
@@ -115,6 +119,31 @@ export class Harness {
   /** Violations and panics seen: a scenario without planted bugs must have none. */
   readonly problems: string[] = [];
   bugsPlanted = false;
+  /** Drives the random network options (loss=, dup=, shuffle=); scenarios that use none never draw. */
+  readonly #rng: Rng;
+
+  constructor(seed = 1) {
+    this.#rng = new Rng(seed);
+  }
+
+  /** Leaders as their cores see themselves (more than one only across terms). */
+  leaders(): { id: NodeId; term: number; committedInTerm: boolean; commit: number }[] {
+    const out: { id: NodeId; term: number; committedInTerm: boolean; commit: number }[] = [];
+    for (const n of this.#nodes.values()) {
+      if (n.crashed || n.core.role !== "leader") continue;
+      const s = n.core.status();
+      out.push({ id: n.id, term: s.term, committedInTerm: s.committedInTerm, commit: s.commit });
+    }
+    return out.sort((a, b) => b.term - a.term);
+  }
+
+  nodeIds(): NodeId[] {
+    return [...this.#nodes.keys()].sort((a, b) => a - b);
+  }
+
+  core(id: NodeId): RaftCore {
+    return this.#node(String(id)).core;
+  }
 
   run(cmd: Command): string {
     this.#out = [];
@@ -452,7 +481,23 @@ export class Harness {
       (match ? selected : rest).push(m);
     }
     this.#inFlight = rest;
-    this.#deliverMessages(selected, (m) => deliver && !dropTo.includes(m.to));
+    // Random faults (fuzzing): lose or duplicate each message with the given percentages, and
+    // deliver in a random order.
+    const loss = numOpt(cmd.opts.get("loss"), 0);
+    const dup = numOpt(cmd.opts.get("dup"), 0);
+    let batch: Message[] = [];
+    for (const m of selected) {
+      if (loss > 0 && this.#rng.nextInt(100) < loss) continue;
+      batch.push(m);
+      if (dup > 0 && this.#rng.nextInt(100) < dup) batch.push(m);
+    }
+    if (cmd.opts.get("shuffle") === "true") {
+      for (let i = batch.length - 1; i > 0; i--) {
+        const j = this.#rng.nextInt(i + 1);
+        [batch[i], batch[j]] = [batch[j], batch[i]];
+      }
+    }
+    this.#deliverMessages(batch, (m) => deliver && !dropTo.includes(m.to));
   }
 
   #deliverMessages(msgs: Message[], keep: (m: Message) => boolean): void {
