@@ -44,7 +44,12 @@ export function parseDouble(s: string): number | null {
       return lower.startsWith("-") ? -Infinity : Infinity;
     }
     const v = Number(s);
-    return Number.isNaN(v) ? null : v;
+    if (Number.isNaN(v)) return null;
+    // strtod's ERANGE, which string2d rejects: overflow to ±inf, or underflow of a non-zero
+    // mantissa to zero (a subnormal result is accepted).
+    if (!Number.isFinite(v)) return null;
+    if (v === 0 && /[1-9]/.test(s.split(/[eE]/)[0])) return null;
+    return v;
   }
   if (hexFloatPattern.test(s)) return parseHexFloat(s);
   return null;
