@@ -12,10 +12,16 @@ export class Membership {
   /** Every id ever removed: never admitted again, their messages are dropped. */
   readonly removed: ReadonlySet<NodeId>;
 
+  /** Sorted once: the core asks for these on every acknowledgement. */
+  readonly #voterIds: NodeId[];
+  readonly #members: NodeId[];
+
   private constructor(voters: Iterable<NodeId>, learners: Iterable<NodeId>, removed: Iterable<NodeId>) {
     this.voters = new Set(voters);
     this.learners = new Set(learners);
     this.removed = new Set(removed);
+    this.#voterIds = sorted(this.voters);
+    this.#members = sorted([...this.voters, ...this.learners]);
   }
 
   static from(cs: ConfState): Membership {
@@ -43,12 +49,12 @@ export class Membership {
   }
 
   /** Voters and learners, sorted, so that every loop over peers is deterministic. */
-  members(): NodeId[] {
-    return sorted([...this.voters, ...this.learners]);
+  members(): readonly NodeId[] {
+    return this.#members;
   }
 
-  voterIds(): NodeId[] {
-    return sorted(this.voters);
+  voterIds(): readonly NodeId[] {
+    return this.#voterIds;
   }
 
   /** Why `change` cannot apply to this membership, or null if it can. */

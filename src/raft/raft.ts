@@ -197,6 +197,7 @@ export class RaftCore {
   tick(): void {
     if (this.#role === "leader") this.#tickHeartbeat();
     else this.#tickElection();
+    this.#assertInvariants();
   }
 
   /** A message from a peer. */
@@ -236,20 +237,14 @@ export class RaftCore {
 
     if (m.type === "MsgVote" || m.type === "MsgPreVote") {
       this.#handleVoteRequest(m);
-      return;
+    } else if (this.#role === "leader") {
+      this.#stepLeader(m);
+    } else if (this.#role === "follower") {
+      this.#stepFollower(m);
+    } else {
+      this.#stepCandidate(m);
     }
-    switch (this.#role) {
-      case "leader":
-        this.#stepLeader(m);
-        return;
-      case "candidate":
-      case "preCandidate":
-        this.#stepCandidate(m);
-        return;
-      case "follower":
-        this.#stepFollower(m);
-        return;
-    }
+    this.#assertInvariants();
   }
 
   /**
@@ -287,8 +282,8 @@ export class RaftCore {
     const conf = this.#membership.apply(change).toConfState();
     const index = this.#appendEntries([{ type: "conf", data: encodeConfEntry({ change, conf }) }]);
     // A smaller quorum (a voter removed) may commit what it could not before.
-    if (this.#maybeCommit()) this.#afterCommit();
-    if (this.#role === "leader") this.#bcastAppend();
+    if (this.#maybeCommit()) this.#afterCommit(); // broadcasts
+    else this.#bcastAppend();
     return { ok: true, firstIndex: index, term: this.#term };
   }
 
@@ -337,11 +332,12 @@ export class RaftCore {
    */
   onPersisted(index: number, term: number): void {
     this.#log.stableTo(index, term);
-    if (this.#role !== "leader") return;
+    if (this.#role !== "leader") return this.#assertInvariants();
     const self = this.#progress.get(this.id);
     if (self !== undefined && self.maybeUpdate(this.#log.persisted)) {
       if (this.#maybeCommit()) this.#afterCommit();
     }
+    this.#assertInvariants();
   }
 
   /**
@@ -358,6 +354,7 @@ export class RaftCore {
     this.#snapshotMembership = membership;
     this.#lastConfIndex = Math.max(this.#lastConfIndex, index);
     this.#snapshot = { meta, data };
+    this.#assertInvariants();
   }
 
   /** The transport could not reach `id`: stop pipelining to it and probe. */
@@ -437,7 +434,7 @@ export class RaftCore {
     const n = rd.committedEntries.length;
     const to = Math.max(n > 0 ? rd.committedEntries[n - 1].index : 0, rd.snapshot?.meta.index ?? 0);
     if (to > 0) this.#log.appliedTo(to);
-    assert(this.#bugs.applyBeforeCommit || this.#log.applied <= this.#log.committed, "applied <= committed");
+    this.#assertInvariants();
   }
 
   // =====================================================================================
@@ -902,7 +899,7 @@ export class RaftCore {
     pr.recentActive = true;
     pr.probeSent = false;
     this.#readOnly.ack(m.from, m.index);
-    this.#releaseReads();
+    this.#flushReads();
     // Appends or chunks in flight that get no answer while heartbeats do were lost: resend.
     if (pr.state === "replicate") {
       if (pr.inflights.count === 0) pr.stalledHeartbeats = 0;
@@ -1033,7 +1030,8 @@ export class RaftCore {
     if (this.#pendingReads.length > 0 && this.#committedInTerm()) {
       const reads = this.#pendingReads;
       this.#pendingReads = [];
-      for (const r of reads) this.#leaderRead(r.from, r.ctx);
+      for (const r of reads) this.#leaderRead(r.from, r.ctx, false);
+      this.#flushReads(); // one round for all of them
     }
     this.#bcastAppend();
     if (!this.#membership.isVoter(this.id) && this.#log.committed >= this.#lastConfIndex) {
@@ -1077,7 +1075,7 @@ export class RaftCore {
   // ReadIndex
   // =====================================================================================
 
-  #leaderRead(from: NodeId, ctx: Uint8Array): Done {
+  #leaderRead(from: NodeId, ctx: Uint8Array, flush = true): Done {
     if (this.#readOnly.pending + this.#pendingReads.length >= raftReadIndexQueueMax) return { ok: false, reason: "readQueueFull" };
     if (!this.#committedInTerm()) {
       // Our commit index may be behind the previous leader's until an entry of ours commits.
@@ -1088,15 +1086,20 @@ export class RaftCore {
       this.#respondRead(from, this.#log.committed, ctx);
       return ok;
     }
-    if (this.#readOnly.add(from, ctx, this.#log.committed)) this.#bcastHeartbeat();
-    this.#releaseReads(); // a lone voter confirms its own round
+    this.#readOnly.add(from, ctx, this.#log.committed);
+    if (flush) this.#flushReads();
     return ok;
   }
 
-  #releaseReads(): void {
-    const { reads, startNext } = this.#readOnly.release(this.id, this.#membership.voterIds());
-    for (const r of reads) this.#respondRead(r.from, r.index, r.ctx);
-    if (startNext) this.#bcastHeartbeat();
+  /** Starts a heartbeat round for waiting reads if none is in flight; serves the confirmed ones. */
+  #flushReads(): void {
+    for (;;) {
+      if (this.#readOnly.maybeStartRound()) this.#bcastHeartbeat();
+      const reads = this.#readOnly.release(this.id, this.#membership.voterIds());
+      for (const r of reads) this.#respondRead(r.from, r.index, r.ctx);
+      // A lone voter confirms its own rounds at once: keep going while that serves reads.
+      if (reads.length === 0 || this.#readOnly.pending === 0) return;
+    }
   }
 
   #respondRead(from: NodeId, index: number, ctx: Uint8Array): void {
@@ -1177,6 +1180,19 @@ export class RaftCore {
     assert(m.to !== this.id && m.to !== noNode, "messages go to a peer");
     if (mustFollowPersist(m.type)) this.#msgsAfterPersist.push(m);
     else this.#msgs.push(m);
+  }
+
+  /** Cheap checks of the facts every input must preserve (they stay on in production). */
+  #assertInvariants(): void {
+    const log = this.#log;
+    assert(log.committed <= log.lastIndex(), "commit <= last index");
+    assert(log.snapshotIndex <= log.committed, "snapshot <= commit");
+    assert(this.#bugs.applyBeforeCommit || log.applying <= log.committed, "handed out for apply <= commit");
+    assert(log.applied <= log.applying, "applied <= handed out");
+    assert(log.persisted <= log.lastIndex(), "persisted <= last index");
+    assert(log.lastTerm() <= this.#term, "no entry from a future term");
+    assert(this.#role !== "leader" || this.#lead === this.id, "a leader leads");
+    assert(this.#role !== "candidate" || this.#vote === this.id, "a candidate voted for itself");
   }
 
   #hardState(): HardState {

@@ -41,17 +41,20 @@ export class ReadOnly {
     return this.#queue.length >= raftReadIndexQueueMax;
   }
 
-  /**
-   * Queues a read. Returns true when a new round starts now (the caller broadcasts heartbeats);
-   * otherwise a round is in flight and the read waits for the one after it.
-   */
-  add(from: NodeId, ctx: Uint8Array, index: number): boolean {
+  /** Queues a read; it waits for the next round to start (maybeStartRound) and be confirmed. */
+  add(from: NodeId, ctx: Uint8Array, index: number): void {
     assert(!this.full(), "read queue bounded");
-    const inFlight = this.#round > this.#confirmed;
-    const round = this.#round + 1;
-    this.#queue.push({ from, ctx, index, round });
-    if (inFlight) return false;
-    this.#round = round;
+    this.#queue.push({ from, ctx, index, round: this.#round + 1 });
+  }
+
+  /**
+   * Starts the next round if reads wait for it and no round is in flight (so reads arriving
+   * meanwhile share the next one). Returns true when the caller must broadcast heartbeats.
+   */
+  maybeStartRound(): boolean {
+    const n = this.#queue.length;
+    if (n === 0 || this.#queue[n - 1].round <= this.#round || this.#round > this.#confirmed) return false;
+    this.#round++;
     return true;
   }
 
@@ -62,21 +65,14 @@ export class ReadOnly {
 
   /**
    * Reads whose round a quorum of `voters` confirmed, oldest first (the leader counts as having
-   * acknowledged every round when it is a voter). `startNext` says a new round began for the
-   * reads still waiting.
+   * acknowledged every round it started, when it is a voter).
    */
-  release(self: NodeId, voters: readonly NodeId[]): { reads: ReadRequest[]; startNext: boolean } {
-    if (this.#queue.length === 0 || voters.length === 0) return { reads: [], startNext: false };
+  release(self: NodeId, voters: readonly NodeId[]): ReadRequest[] {
+    if (this.#queue.length === 0 || voters.length === 0) return [];
     const confirmed = quorumValue(voters, (id) => (id === self ? this.#round : (this.#acked.get(id) ?? 0)));
     this.#confirmed = Math.max(this.#confirmed, confirmed);
     let n = 0;
     while (n < this.#queue.length && this.#queue[n].round <= this.#confirmed) n++;
-    const reads = this.#queue.splice(0, n);
-    let startNext = false;
-    if (this.#queue.length > 0 && this.#round === this.#confirmed) {
-      this.#round++;
-      startNext = true;
-    }
-    return { reads, startNext };
+    return this.#queue.splice(0, n);
   }
 }
