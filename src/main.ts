@@ -1,6 +1,7 @@
 // `bun run server`: starts one raftis node.
 
-import { ConfigError, parseCommandLine, type StartOptions } from "./config/cli.ts";
+import { raftisVersion } from "./commands/info-command.ts";
+import { ConfigError, parseCommandLine, usage, type StartOptions } from "./config/cli.ts";
 import { Server } from "./server/server.ts";
 import { log, setLogLevel } from "./util/log.ts";
 
@@ -21,7 +22,9 @@ function start(options: StartOptions): void {
     log("warning", `Failed listening on ${options.settings.bind}:${options.settings.port}: ${(e as Error).message}`);
     process.exit(1);
   }
-  log("notice", `raftis ready to accept connections on ${options.settings.bind} port ${server.ports.join(",")}`);
+  // Tests and tools read this line for the bound port (useful with --port 0): keep its shape.
+  const hosts = options.settings.bind.split(/\s+/).filter((h) => h !== "").join(",");
+  log("notice", `raftis ready to accept connections on ${hosts} port ${server.ports[0]}`);
   const shutdown = (signal: string): void => {
     log("notice", `Received ${signal}, shutting down.`);
     server.stop();
@@ -39,4 +42,10 @@ try {
   process.stderr.write(`${e.message}\n`);
   process.exit(1);
 }
-start(options);
+if (options.action === "help") {
+  process.stdout.write(usage);
+} else if (options.action === "version") {
+  process.stdout.write(`raftis v=${raftisVersion} redis-compat=7.0.15 bun=${Bun.version}\n`);
+} else {
+  start(options);
+}

@@ -12,6 +12,8 @@ export class ConfigError extends Error {
 }
 
 export interface StartOptions {
+  /** serve, or just print the usage (--help / -h) or the version (--version / -v). */
+  readonly action: "serve" | "help" | "version";
   readonly settings: Settings;
   /** --init: create a cluster at first start (ignored when --dir holds state). */
   readonly init: boolean;
@@ -28,7 +30,24 @@ interface Directive {
   text: string;
 }
 
+export const usage = `Usage: bun run server [/path/to/raftis.conf] [options] [--init | --join host:port ...]
+       bun run server -v or --version
+       bun run server -h or --help
+
+Options are config file directives written as --name value, for example:
+       --port 6379 --bind 127.0.0.1 --dir ./data --requirepass secret
+       --raft.election-timeout 1000 --raft.log-fsync yes
+The config file holds the same directives, one per line (name value). Options given on
+the command line override the file.
+
+Examples:
+       bun run server --port 7000 --init
+       bun run server /etc/raftis/node1.conf --port 7001 --join 127.0.0.1:7000
+`;
+
 export function parseCommandLine(argv: readonly string[]): StartOptions {
+  if (argv.length === 1 && (argv[0] === "-h" || argv[0] === "--help")) return helpOrVersion("help");
+  if (argv.length === 1 && (argv[0] === "-v" || argv[0] === "--version")) return helpOrVersion("version");
   const directives: Directive[] = [];
   let configFile: string | null = null;
   let i = 0;
@@ -69,7 +88,11 @@ export function parseCommandLine(argv: readonly string[]): StartOptions {
     if (err !== null) throw new ConfigError(fatal(d.origin, d.text, err));
   }
   if (init && join.length > 0) throw new ConfigError("--init and --join cannot be used together");
-  return { settings, init, join, configFile };
+  return { action: "serve", settings, init, join, configFile };
+}
+
+function helpOrVersion(action: "help" | "version"): StartOptions {
+  return { action, settings: new Settings(), init: false, join: [], configFile: null };
 }
 
 function readConfigFile(path: string): Directive[] {
