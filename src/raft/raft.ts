@@ -62,6 +62,8 @@ import {
 type CampaignKind = "preElection" | "election" | "transfer";
 
 interface SnapshotAssembly {
+  /** Chunks are only ever combined from one sender's copy of one snapshot. */
+  from: NodeId;
   meta: SnapshotMeta;
   totalBytes: number;
   received: number;
@@ -783,12 +785,12 @@ export class RaftCore {
       return;
     }
     let a = this.#snapAssembly;
-    if (a === null || a.meta.index !== meta.index || a.meta.term !== meta.term) {
+    if (a === null || a.from !== m.from || a.meta.index !== meta.index || a.meta.term !== meta.term || a.totalBytes !== chunk.totalBytes) {
       if (chunk.offset !== 0) {
         this.#sendSnapResp(m.from, meta, 0, true);
         return;
       }
-      a = { meta, totalBytes: chunk.totalBytes, received: 0, parts: [] };
+      a = { from: m.from, meta, totalBytes: chunk.totalBytes, received: 0, parts: [] };
       this.#snapAssembly = a;
     }
     if (chunk.offset !== a.received) {

@@ -1,6 +1,35 @@
 // The plain data RaftCore takes in and hands out. Everything here is msgpack-friendly (numbers,
 // strings, booleans, Uint8Array, arrays, plain objects): messages cross the wire as they are, and
 // ready() output goes to storage and to the state machine unchanged.
+//
+// How a shell drives a RaftCore (src/raft/raft.ts):
+//
+// - Start. A brand-new cluster: every initial member is built with the same `bootstrapVoters`
+//   and an empty state; each then holds the committed entry 1/1 naming them. A node that joins
+//   an existing cluster starts empty without bootstrapVoters and waits: the leader adds it with
+//   proposeConfChange({type: "addLearner", nodeId, context: its addresses}), sends it the log
+//   (or a snapshot), then promotes it (the shell calls promote, or autoPromote does it) once it
+//   has caught up. A restart passes `initial` = what storage holds (hard state, newest snapshot
+//   with its data, entries after it); bootstrapVoters is then ignored.
+// - Inputs. tick() at a fixed interval; step(m) for every message addressed to this node;
+//   propose / proposeConfChange / readIndex / transferLeader / campaign on request. After any
+//   input: while hasReady(), take ready() and carry it out (see Ready), then advance(ready).
+// - Writes. propose(datas) returns {firstIndex, term}: entry firstIndex+i is that command iff it
+//   commits with `term`; if another term commits at that index the command was lost.
+// - Reads. readIndex(ctx) answers later with a ReadState {index, ctx}: run the read once the
+//   state machine has applied `index`. Requests can be lost (leader change, dropped message) and,
+//   over a duplicating network, answered twice: time them out, ignore unknown ctx.
+// - Snapshots. When ready().wantSnapshot, snapshot the state machine at its applied index,
+//   persist it, then call snapshotTaken(index, data). The data must hold whatever the shell needs
+//   to restart from it alone (e.g. the members' addresses, which live in conf entries that get
+//   compacted). A snapshot in ready().snapshot came from the leader: persist it (it replaces the
+//   whole log) and load it into the state machine.
+// - Membership. Conf entries come out in committedEntries; decodeConfEntry(e.data) gives the
+//   change (with its context) and the whole resulting configuration. A configuration takes effect
+//   when appended, before it commits. A node that sees its own removal committed should stop.
+//   Ids are never reused: the configuration remembers removed ids and drops their messages.
+// - Checking. status(), logEntries(), termAt(), committedIndex, appliedIndex expose what
+//   SafetyChecker (src/raft/invariants.ts) needs to check Raft's properties after every step.
 
 /** A node id: a positive 32-bit integer, never reused in a cluster's life. */
 export type NodeId = number;
@@ -151,7 +180,8 @@ export interface ReadState {
  *    stored entry with index >= entries[0].index, then append) and `hardState`. Storage must
  *    handle readies in the order they were produced.
  * 3. Once that is durable: send `messagesAfterPersist`, then call
- *    `onPersisted(persistPoint.index, persistPoint.term)` when `persistPoint` is not null.
+ *    `onPersisted(persistPoint.index, persistPoint.term)` when `persistPoint` is not null. A
+ *    crash before that point may lose the ready's writes: nothing that depends on them has left.
  * 4. Load `snapshot` into the state machine (if any), apply `committedEntries` in order, serve
  *    `readStates` once applied ≥ their index; then `advance(ready)`. Step 4 may run before or
  *    in parallel with steps 2–3: committed entries are already durable locally.
