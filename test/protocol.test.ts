@@ -194,10 +194,20 @@ describe("RESP3", () => {
       ["COMMAND", "DOCS", "nosuchcommand"],
       ["CLIENT", "GETNAME"],
       ["INFO", "keyspace"],
+      ["DEL", "resp3:z"],
+      ["ZADD", "resp3:z", "1.5", "a", "2", "b"],
+      ["ZSCORE", "resp3:z", "a"],
+      ["ZSCORE", "resp3:z", "nope"],
+      ["ZRANGE", "resp3:z", "0", "-1", "WITHSCORES"],
+      ["ZINCRBY", "resp3:z", "0.1", "a"],
+      ["INCRBYFLOAT", "resp3:f", "1.1"],
+      ["GETEX", "resp3:none"],
     ];
     const [e, a] = await both((c) => c.pipeline(cmds));
     // INFO keyspace differs by content (other tests' keys); compare its type only.
     expect(a[7].t).toBe(e[7].t);
     expect(a.slice(0, 7).map(normalizeHello)).toEqual(e.slice(0, 7).map(normalizeHello));
+    expect(a.slice(8).map(showReply)).toEqual(e.slice(8).map(showReply));
+    expect(a[10].t).toBe("double");
   });
 });

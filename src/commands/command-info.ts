@@ -168,7 +168,9 @@ export function replyCommandInfo(reply: Reply, spec: CommandSpec): void {
   const flags = flagList(spec);
   reply.set(flags.length);
   for (const f of flags) reply.simple(f);
-  const keyed = spec.keysOf === undefined && spec.firstKey > 0;
+  // Redis's legacy (first, last, step): the row's fixed range, also for movable-key commands
+  // that have one (ZUNIONSTORE's destination is 1 1 1); 0 0 0 when there is none.
+  const keyed = spec.firstKey > 0;
   reply.int(keyed ? spec.firstKey : 0);
   reply.int(keyed ? spec.lastKey : 0);
   reply.int(keyed ? spec.keyStep : 0);

@@ -34,6 +34,10 @@ export class LocalExecutor implements Executor {
     server.engine.applyMulti(cmds, server.clock.now(), ++this.#index, client.reply, (cmd) => {
       server.dispatcher.run(client, cmd.spec, cmd.argv);
     });
+    // Like Redis, each command inside EXEC counts as a call (local ones were counted by
+    // dispatcher.run). The engine runs the transaction as one unit, so time and errors are
+    // not attributed to the commands inside it.
+    for (const cmd of cmds) if (cmd.spec.run !== undefined) server.stats.called(cmd.spec.name, 0, false);
     return true;
   }
 
