@@ -38,8 +38,10 @@ export class RaftLog {
     this.#snapTerm = snapshot?.term ?? 0;
     this.#entries = [];
     this.#appendChecked(entries);
-    this.committed = Math.max(commit, this.#snapIndex);
-    assert(this.committed <= this.lastIndex(), "commit from storage within the log");
+    // The persisted commit is a hint: storage may have made it durable ahead of the entries it
+    // covers (they are written in order, but a crash can tear the log's tail). Entries that
+    // were acknowledged are never lost, so clamping loses nothing committed.
+    this.committed = Math.min(Math.max(commit, this.#snapIndex), this.lastIndex());
     this.applying = this.#snapIndex;
     this.applied = this.#snapIndex;
     this.#unstableFrom = this.lastIndex() + 1;

@@ -182,6 +182,7 @@ export class RaftCore {
     if (empty && voters.length > 0) {
       // A brand-new cluster: every bootstrapped peer writes the same committed entry 1/1.
       for (const v of voters) assert(isNodeId(v), "bootstrap voter ids are valid");
+      assert(voters.includes(this.id), "a bootstrapped node is one of the voters");
       const conf = Membership.from({ voters, learners: [], removed: [] }).toConfState();
       this.#log.append([{ term: 1, index: 1, type: "conf", data: encodeConfEntry({ change: null, conf }) }]);
       this.#term = 1;

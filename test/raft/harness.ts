@@ -9,6 +9,19 @@
 // Partitions drop messages crossing them when they are sent (they still show in the sender's ready).
 // After every step the SafetyChecker looks at all nodes; violations and assertion failures
 // ("panic") are printed where they happen.
+//
+// Commands (ids are node ids; lists are written (1,2,3)):
+//   add-nodes N [voters=(..)] [prevote= checkquorum= election= heartbeat= inflight= inflight-bytes=
+//             max-msg-bytes= max-uncommitted= snapshot-entries= chunk-bytes= auto-promote=
+//             persist=sync|manual bugs=(name,..) seed=]   N new nodes; bootstrapped when voters=
+//   campaign ID | propose ID data.. | read-index ID CTX | transfer-leader ID TO
+//   add-learner ID NODE | promote ID NODE | remove ID NODE      (a conf change proposed at ID)
+//   report-unreachable ID PEER | compact ID [INDEX=applied] | restart ID
+//   tick [IDS] [n=K] | tick-heartbeat [IDS] | tick-election [IDS] (exactly up to the timeout)
+//   process-ready [IDS] | persist [IDS] | stabilize [IDS]
+//   deliver-msgs [TO..] [drop=(..)] [from=(..)] [type=MsgX] [n=K] [loss=% dup=% shuffle=true]
+//   drop-msgs (same filters) | partition A B / C D | heal
+//   raft-log ID | status [IDS] | raft-state | kv [IDS] | msgs
 
 import { decodeConfEntry } from "../../src/raft/conf-entry.ts";
 import { describeBytes, describeConf, describeEntry, describeMessage, describeReady } from "../../src/raft/describe.ts";
