@@ -333,6 +333,8 @@ export class Server {
       this.stats.netOutputBytes += n;
       this.stats.writes++;
       client.pendingOutBytes -= n;
+      // A client slowly reading a big reply is not idle (Redis counts writes as interaction).
+      if (n > 0) client.lastInteractionMs = Date.now();
       if (n < head.length) {
         client.pendingOut[0] = head.subarray(n);
         break;
