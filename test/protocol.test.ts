@@ -211,3 +211,43 @@ describe("RESP3", () => {
     expect(a[10].t).toBe("double");
   });
 });
+
+describe("client-query-buffer-limit", () => {
+  async function withLimit<T>(server: RunningServer, f: () => Promise<T>): Promise<T> {
+    const admin = await server.client();
+    try {
+      expect(showReply(await admin.call("CONFIG", "SET", "client-query-buffer-limit", "1mb"))).toBe("+OK");
+      return await f();
+    } finally {
+      await admin.call("CONFIG", "SET", "client-query-buffer-limit", "1gb");
+      admin.close();
+    }
+  }
+
+  test("a request bigger than the limit closes the client without a reply, as Redis", async () => {
+    const outputs = await Promise.all(
+      [redis, raftis].map((server) =>
+        withLimit(server, async () => {
+          const c = await rawConnect(server.port);
+          await c.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${2 * 1024 * 1024}\r\n`);
+          for (let i = 0; i < 24 && !c.closed(); i++) await c.write("v".repeat(64 * 1024));
+          await c.waitClosed();
+          return c.received();
+        }),
+      ),
+    );
+    expect(outputs).toEqual(["", ""]);
+  });
+
+  test("so does a request of very many empty arguments (raftis counts each argument's cost)", async () => {
+    await withLimit(raftis, async () => {
+      const c = await rawConnect(raftis.port);
+      await c.write("*100000000\r\n");
+      const chunk = "$0\r\n\r\n".repeat(10000);
+      for (let i = 0; i < 20 && !c.closed(); i++) await c.write(chunk);
+      await c.waitClosed();
+      expect(c.received()).toBe("");
+    });
+  });
+});
+

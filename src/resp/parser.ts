@@ -67,6 +67,11 @@ export class RequestParser {
     return this.#argvBytes;
   }
 
+  /** Arguments read so far for the request being read. */
+  get argvCount(): number {
+    return this.#argv === null ? 0 : this.#argv.length;
+  }
+
   feed(chunk: Uint8Array): void {
     const data = chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#bigChunks !== null) {

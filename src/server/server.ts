@@ -18,6 +18,12 @@ import { Dispatcher, type Executor } from "./dispatch.ts";
 import { LocalExecutor } from "./local-executor.ts";
 import { ServerStats } from "./stats.ts";
 
+/**
+ * What one argument costs beyond its bytes (array slot, string header), counted against
+ * client-query-buffer-limit so a request of millions of empty arguments is limited too.
+ */
+const argvSlotBytesEstimate = 16;
+
 /** While a client waits on a command, reading continues until this much input is queued. */
 const waitingInputPauseBytes = protoInlineMaxBytes;
 
@@ -218,7 +224,8 @@ export class Server {
     client.lastInteractionMs = Date.now();
     client.parser.feed(data);
     this.processInput(client);
-    const queued = client.parser.buffered + client.parser.argvBytes;
+    const parser = client.parser;
+    const queued = parser.buffered + parser.argvBytes + parser.argvCount * argvSlotBytesEstimate;
     if (queued > this.#currentMaxInput) this.#currentMaxInput = queued;
     const limit = this.settings.clientQueryBufferLimit;
     if (!client.closed && queued > limit) {
