@@ -356,6 +356,17 @@ function zrandmemberWithCount(ctx: DataContext, key: string, l: number, withScor
   }
 }
 
+const listpackIntegerMax = 2 ** 62;
+
+/**
+ * A score as a listpack stores it (Redis's d2string): integral values within ±2^62 as integers
+ * (so -0 is "0" and 1.2345678901234568e17 is "123456789012345680"), others with %.17g.
+ */
+function listpackScoreText(score: number): string {
+  if (Number.isInteger(score) && Math.abs(score) <= listpackIntegerMax) return BigInt(score).toString();
+  return formatDouble17g(score);
+}
+
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]. */
 export function zscan(ctx: DataContext, argv: string[]): void {
   // Redis checks the cursor first, then the key, then the options.
@@ -372,7 +383,7 @@ export function zscan(ctx: DataContext, argv: string[]): void {
   if (z.isListpack) {
     // A listpack is returned whole and in order, whatever the cursor and COUNT.
     for (let x = z.list.first(); x !== null; x = x.next) {
-      if (scanMatches(args, x.member)) items.push(x.member, formatDouble17g(x.score));
+      if (scanMatches(args, x.member)) items.push(x.member, listpackScoreText(x.score));
     }
     replyScan(ctx.reply, 0, items);
     return;
