@@ -21,17 +21,13 @@ export interface Operation<I, O> {
   readonly output?: O;
   /** When the client sent it. */
   readonly invoke: number;
-  /** When the reply arrived; null when the outcome is unknown. invoke <= complete. */
+  /**
+   * When the reply arrived; null when the outcome is unknown. invoke <= complete. An operation
+   * precedes another only if it completed strictly before the other's invocation: equal
+   * timestamps count as concurrent, because millisecond clocks cannot order them.
+   */
   readonly complete: number | null;
   readonly outcome: Outcome;
-}
-
-/**
- * Real-time order: `a` precedes `b` only if `a` completed strictly before `b` was invoked. Equal
- * timestamps count as concurrent, because millisecond clocks cannot order them.
- */
-export function precedes(a: { complete: number | null }, b: { invoke: number }): boolean {
-  return a.complete !== null && a.complete < b.invoke;
 }
 
 /** Throws on a malformed history: a recorder bug, not an anomaly of the system under test. */
@@ -44,21 +40,6 @@ export function validateOperation<I, O>(op: Operation<I, O>): void {
     assert(Number.isFinite(op.complete), `operation complete time is a finite number: ${op.complete}`);
     assert(op.invoke <= op.complete, `operation completes (${op.complete}) after its invocation (${op.invoke})`);
   }
-}
-
-/** Groups operations per key, keeping their order; failed operations are dropped. */
-export function partitionByKey<T extends { key: string; outcome: Outcome }>(ops: readonly T[]): Map<string, T[]> {
-  const byKey = new Map<string, T[]>();
-  for (const op of ops) {
-    if (op.outcome === "fail") continue;
-    let list = byKey.get(op.key);
-    if (list === undefined) {
-      list = [];
-      byKey.set(op.key, list);
-    }
-    list.push(op);
-  }
-  return byKey;
 }
 
 /** Handle for an invoked operation, returned by `HistoryRecorder.invoke`. */

@@ -1,7 +1,7 @@
 // History checkers for the simulator (src/sim) and the chaos tool: pure functions over recorded
 // client histories, no I/O.
 
-export { HistoryRecorder, partitionByKey, precedes, validateOperation, type Operation, type Outcome, type PendingOp } from "./history.ts";
+export { HistoryRecorder, validateOperation, type Operation, type Outcome, type PendingOp } from "./history.ts";
 export { impossible, type Impossible, type Model } from "./model.ts";
 export { kvModel, type KvInput, type KvOutput, type KvState } from "./kv-model.ts";
 export { searchLinearization, type SearchOptions, type SearchOutcome, type SearchResult } from "./wgl.ts";

@@ -78,7 +78,8 @@ export function checkLinearizability<S, I, O>(
     if (found.result !== "fail") continue;
     const explanation =
       options.explain === false ? null : explainKey(model, key, ops, {
-            stepsMax,
+            // Sub-histories rarely need more than the whole did; this bounds the total effort.
+            stepsMax: Math.min(stepsMax, 4 * found.steps + explainStepsSlack),
             relaxStepsMax: Math.min(stepsMax, checkExplainRelaxStepsMax),
             runsMax: options.explainRunsMax ?? checkExplainRunsMax,
           });
@@ -168,6 +169,9 @@ export function formatNonLinearizable<S, I, O>(model: Model<S, I, O>, anomaly: N
   }
   return lines;
 }
+
+/** Steps an explanation's searches may take beyond four times what the key's own search took. */
+const explainStepsSlack = 100_000;
 
 /** Operations that make no difference are named up to this many. */
 const relaxedNamesMax = 12;

@@ -266,8 +266,9 @@ export function checkListAppend(txns: readonly Txn[]): ListAppendResult {
 
   // Cycles: for each strongly connected component, its most serious kind of cycle.
   const components = graph.components(() => true);
+  const rwEdges = components.length === 0 ? [] : graph.edges.flatMap((e, i) => (e.kind === "rw" ? [i] : []));
   for (const component of components) {
-    const cycle = worstCycle(graph, new Set(component));
+    const cycle = worstCycle(graph, rwEdges, new Set(component));
     if (cycle !== null) report({ kind: "cycle", name: cycle.name, steps: collapseTime(graph, cycle.path) });
   }
 
@@ -285,15 +286,20 @@ export function checkListAppend(txns: readonly Txn[]): ListAppendResult {
   return { ok: anomalies.length === 0, anomalies, counts, stats, txns };
 }
 
-function worstCycle<D>(graph: TxnGraph<D>, within: ReadonlySet<number>): { name: CycleName; path: readonly Edge<D>[] } | null {
+function worstCycle<D>(
+  graph: TxnGraph<D>,
+  rwEdges: readonly number[],
+  within: ReadonlySet<number>,
+): { name: CycleName; path: readonly Edge<D>[] } | null {
   for (const c of cycleClasses) {
     const allowed = (kind: EdgeKind) => c.kinds.includes(kind);
     if (c.singleRw) {
       let best: number[] | null = null;
       let tries = 0;
-      for (let ei = 0; ei < graph.edges.length && tries < singleRwTriesMax; ei++) {
+      for (const ei of rwEdges) {
+        if (tries >= singleRwTriesMax) break;
         const e = graph.edges[ei];
-        if (e.kind !== "rw" || !within.has(e.from) || !within.has(e.to)) continue;
+        if (!within.has(e.from) || !within.has(e.to)) continue;
         tries++;
         const back = graph.shortestPath(e.to, e.from, allowed, within);
         if (back !== null && (best === null || back.length + 1 < best.length)) best = [ei, ...back];
@@ -374,8 +380,8 @@ function isPrefix(a: readonly string[], b: readonly string[]): boolean {
 export function formatListAppendResult(result: ListAppendResult): string {
   const s = result.stats;
   const lines = [
-    `list-append: ${s.txns} transactions (${s.ok} ok, ${s.unknown} unknown, ${s.failed} failed), ${s.keys} keys, ` +
-      `${s.appends} appends, ${s.reads} reads, ${s.edges} dependencies: ` +
+    `list-append: ${plural(s.txns, "transaction")} (${s.ok} ok, ${s.unknown} unknown, ${s.failed} failed), ${plural(s.keys, "key")}, ` +
+      `${plural(s.appends, "append")}, ${plural(s.reads, "read")}, ${plural(s.edges, "dependency", "dependencies")}: ` +
       (result.ok ? "strict serializable" : `NOT strict serializable (${Object.entries(result.counts).map(([k, n]) => `${k} ×${n}`).join(", ")})`),
   ];
   const txn = (t: number) => describeTxn(result.txns, t);
@@ -437,4 +443,8 @@ function describeStep(txns: readonly Txn[], s: CycleStep): string {
     case "rt":
       return `${describeTxn(txns, s.from)} -rt-> ${to}: ${from} completed at ${txns[s.from].complete}, before ${to} began at ${txns[s.to].invoke}`;
   }
+}
+
+function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
