@@ -360,7 +360,8 @@ export const zsetCommands: readonly CommandSpec[] = [
   command({
     name: "zscan",
     arity: -3,
-    flags: Flag.readonly,
+    // Flag.random only for COMMAND's nondeterministic_output tip, as Redis gives ZSCAN.
+    flags: Flag.readonly | Flag.random,
     ...oneKey,
     group: "sorted-set",
     summary: "Incrementally iterate sorted sets elements and associated scores",
