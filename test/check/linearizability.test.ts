@@ -6,6 +6,7 @@ import { checkLinearizability, formatLinearizabilityResult } from "../../src/che
 import { kvModel } from "../../src/check/kv-model.ts";
 import { HistoryRecorder } from "../../src/check/history.ts";
 import type { KvInput, KvOutput } from "../../src/check/kv-model.ts";
+import { impossible, type Model } from "../../src/check/model.ts";
 import { del, failed, get, incr, ok, set, setnx, unknown, type KvOp } from "./kv-histories.ts";
 
 function check(history: KvOp[]) {
@@ -275,5 +276,37 @@ describe("explanations and budgets", () => {
     expect(result.ok).toBe(false);
     expect(result.unknownKeys).toEqual(["x"]);
     expect(formatLinearizabilityResult(result)).toContain("search budget exhausted");
+  });
+});
+
+describe("other models", () => {
+  // A Redis set seen through SADD (reply: 1 if added) and SCARD: the state is the sorted members.
+  type SetInput = { kind: "sadd"; member: string } | { kind: "scard" };
+  const setModel: Model<readonly string[], SetInput, number> = {
+    name: "set",
+    init: () => [],
+    step(state, input, output) {
+      if (input.kind === "scard") return output === undefined || output === state.length ? state : impossible;
+      const added = !state.includes(input.member);
+      if (output !== undefined && output !== (added ? 1 : 0)) return impossible;
+      return added ? [...state, input.member].sort() : state;
+    },
+    stateKey: (state) => state.join("\u0000"),
+    readOnly: (input) => input.kind === "scard",
+    blind: () => false,
+    sameEffect: (a, b) => a.kind === b.kind && (a.kind === "scard" || (b.kind === "sadd" && a.member === b.member)),
+    describeOp: (input, output) => `${input.kind}${input.kind === "sadd" ? ` ${input.member}` : ""} → ${output ?? "?"}`,
+    describeState: (state) => `{${state.join(", ")}}`,
+  };
+  const op = (client: number, input: SetInput, output: number, invoke: number, complete: number) =>
+    ({ client, key: "s", input, output, invoke, complete, outcome: "ok" }) as const;
+
+  test("a custom model plugs into the same search", () => {
+    const fine = [op(1, { kind: "sadd", member: "a" }, 1, 0, 10), op(2, { kind: "sadd", member: "a" }, 0, 5, 15), op(3, { kind: "scard" }, 1, 20, 30)];
+    expect(checkLinearizability(setModel, fine).ok).toBe(true);
+    const both = [op(1, { kind: "sadd", member: "a" }, 1, 0, 10), op(2, { kind: "sadd", member: "a" }, 1, 5, 15)];
+    const result = checkLinearizability(setModel, both);
+    expect(result.result).toBe("fail");
+    expect(formatLinearizabilityResult(result)).toContain("sadd a → 1 cannot follow {a}");
   });
 });
