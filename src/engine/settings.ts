@@ -16,7 +16,7 @@ export interface EngineSettings {
 export function defaultEngineSettings(): EngineSettings {
   return {
     protoMaxBulkLen: 512 * 1024 * 1024,
-    hashMaxListpackEntries: 128,
+    hashMaxListpackEntries: 512,
     hashMaxListpackValue: 64,
     listMaxListpackSize: -2,
     setMaxIntsetEntries: 512,
