@@ -31,6 +31,8 @@ export const replyBufferKeepBytes = 1024 * 1024;
 export const clientOutputPauseBytes = 4 * 1024 * 1024;
 /** Default hard limit for one client's unsent output (0 = none, as Redis's `normal` class). */
 export const clientOutputHardLimitBytesDefault = 0;
+/** A command is timed for INFO commandstats once every this many calls (estimates usec). */
+export const commandTimingSampleEvery = 16;
 /** maxclients default, as Redis. */
 export const maxClientsDefault = 10000;
 /** Longest client name accepted by CLIENT SETNAME (Redis has no limit; we keep one). */

@@ -20,6 +20,10 @@ export class ProtocolError extends Error {
 }
 
 const CR = 13;
+/** Bytes of a header line scanned in JS before falling back to a native search. */
+const headerScanBytes = 24;
+/** Command names up to this long are compared with the previous one to reuse its string. */
+const commandNameReuseMaxBytes = 32;
 const LF = 10;
 
 export interface ParserLimits {
@@ -40,6 +44,8 @@ export class RequestParser {
   #pos = 0;
   /** #buf is the caller's chunk, valid only until detach(). */
   #borrowed = false;
+  /** The last command name seen (see #commandName). */
+  #lastName = "";
   /** Arguments of the multibulk request being read; null between requests. */
   #argv: string[] | null = null;
   /** Arguments still to read for #argv. */
@@ -132,6 +138,17 @@ export class RequestParser {
     return this.#buf.indexOf(byte, from);
   }
 
+  /**
+   * The next CR from `from`, or -1. Header lines (`*3`, `$5`) are a few bytes long: a JS loop
+   * finds their end faster than a native indexOf call; longer searches fall back to it.
+   */
+  #findCR(from: number): number {
+    const buf = this.#buf;
+    const end = Math.min(buf.length, from + headerScanBytes);
+    for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+    return end === buf.length ? -1 : buf.indexOf(CR, end);
+  }
+
   #parseInline(): string[] | null {
     const newline = this.#findByte(LF, this.#pos);
     if (newline < 0) {
@@ -151,7 +168,7 @@ export class RequestParser {
 
   /** Reads `*N\r\n`. Returns false when the line is incomplete. */
   #parseMultibulkHeader(): boolean {
-    const cr = this.#findByte(CR, this.#pos);
+    const cr = this.#findCR(this.#pos);
     if (cr < 0) {
       if (this.#buf.length - this.#pos > protoInlineMaxBytes) {
         throw new ProtocolError("too big mbulk count string");
@@ -180,7 +197,7 @@ export class RequestParser {
     assert(argv !== null, "parsing bulks inside a request");
     while (this.#argsLeft > 0) {
       if (this.#bulkLen < 0) {
-        const cr = this.#findByte(CR, this.#pos);
+        const cr = this.#findCR(this.#pos);
         if (cr < 0) {
           if (this.#buf.length - this.#pos > protoInlineMaxBytes) {
             throw new ProtocolError("too big bulk count string");
@@ -214,13 +231,32 @@ export class RequestParser {
       const len = this.#bulkLen;
       if (this.#buf.length - this.#pos < len + 2) return false;
       // Like Redis, the two bytes after the data are skipped without being checked.
-      argv.push(bytesToBinary(this.#buf, this.#pos, this.#pos + len));
+      argv.push(argv.length === 0 ? this.#commandName(len) : bytesToBinary(this.#buf, this.#pos, this.#pos + len));
       this.#argvBytes += len;
       this.#pos += len + 2;
       this.#bulkLen = -1;
       this.#argsLeft--;
     }
     return true;
+  }
+
+  /**
+   * argv[0] of the request at #pos. Pipelines repeat the same few names, so the previous
+   * name's string is reused when the bytes match: no allocation, and its hash is already
+   * computed for the command table lookup.
+   */
+  #commandName(len: number): string {
+    const last = this.#lastName;
+    if (last.length === len && len <= commandNameReuseMaxBytes) {
+      const buf = this.#buf;
+      const pos = this.#pos;
+      let i = 0;
+      while (i < len && buf[pos + i] === last.charCodeAt(i)) i++;
+      if (i === len) return last;
+    }
+    const name = bytesToBinary(this.#buf, this.#pos, this.#pos + len);
+    if (len <= commandNameReuseMaxBytes) this.#lastName = name;
+    return name;
   }
 
   #feedBig(data: Buffer): void {

@@ -5,7 +5,7 @@
 
 import type { CommandTable } from "../commands/registry.ts";
 import { Flag, type CommandSpec } from "../commands/types.ts";
-import { multiQueueMaxCommands } from "../constants.ts";
+import { commandTimingSampleEvery, multiQueueMaxCommands } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import { errors } from "../resp/reply.ts";
 import type { Client } from "./client.ts";
@@ -102,7 +102,9 @@ export class Dispatcher {
   /** Runs a looked-up, checked command (also used by EXEC for its queue). */
   run(client: Client, spec: CommandSpec, argv: string[]): boolean {
     const server = this.#server;
-    const started = performance.now();
+    const stat = server.stats.statFor(spec);
+    const timed = stat.calls % commandTimingSampleEvery === 0;
+    const started = timed ? performance.now() : 0;
     const errorsBefore = client.reply.errorCount;
     let done = true;
     if (spec.runLocal !== undefined) {
@@ -118,7 +120,8 @@ export class Dispatcher {
       }
       done = server.executor.run(client, { spec, argv });
     }
-    server.stats.called(spec.name, performance.now() - started, client.reply.errorCount > errorsBefore);
+    // Fetched again: the command may have been CONFIG RESETSTAT, which starts fresh stats.
+    server.stats.called(server.stats.statFor(spec), timed ? performance.now() - started : null, client.reply.errorCount > errorsBefore);
     return done;
   }
 

@@ -37,7 +37,7 @@ export class LocalExecutor implements Executor {
     // Like Redis, each command inside EXEC counts as a call (local ones were counted by
     // dispatcher.run). The engine runs the transaction as one unit, so time and errors are
     // not attributed to the commands inside it.
-    for (const cmd of cmds) if (cmd.spec.run !== undefined) server.stats.called(cmd.spec.name, 0, false);
+    for (const cmd of cmds) if (cmd.spec.run !== undefined) server.stats.called(server.stats.statFor(cmd.spec), null, false);
     return true;
   }
 
