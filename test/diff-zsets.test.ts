@@ -246,7 +246,7 @@ function generate(rng: Rng): string[] {
       return argv;
     }
     case 26:
-      return rng.nextInt(3) === 0 ? ["ZRANDMEMBER", k] : ["ZRANDMEMBER", k, pick(rng, ["0", "1", "3", "-3", "100", "-100", "x", "-9223372036854775808", "9223372036854775807"]), ...(rng.nextInt(2) === 0 ? [pick(rng, ["WITHSCORES", "withscores", "bogus"])] : [])];
+      return rng.nextInt(3) === 0 ? ["ZRANDMEMBER", k] : ["ZRANDMEMBER", k, pick(rng, ["0", "1", "3", "-3", "100", "-100", "x", "-9223372036854775808", "9223372036854775807", "-4611686018427387904", "-4611686018427387903", "4611686018427387904"]), ...(rng.nextInt(2) === 0 ? [pick(rng, ["WITHSCORES", "withscores", "bogus"])] : [])];
     case 27:
       return ["ZREMRANGEBYRANK", k, rankArg(rng), rankArg(rng)];
     case 28:

@@ -269,7 +269,7 @@ export function zmpop(ctx: DataContext, argv: string[]): void {
 }
 
 const longMaxHalf = 4611686018427387903n;
-const longMinHalf = -4611686018427387904n;
+const longMinHalf = -4611686018427387903n; // -LONG_MAX/2, as Redis 7.0 checks it
 
 /** ZRANDMEMBER key [count [WITHSCORES]]. Random picks come from ctx.rng. */
 export function zrandmember(ctx: DataContext, argv: string[]): void {
