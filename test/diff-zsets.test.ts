@@ -246,7 +246,16 @@ function generate(rng: Rng): string[] {
       return argv;
     }
     case 26:
-      return rng.nextInt(3) === 0 ? ["ZRANDMEMBER", k] : ["ZRANDMEMBER", k, pick(rng, ["0", "1", "3", "-3", "100", "-100", "x", "-9223372036854775808", "9223372036854775807", "-4611686018427387904", "-4611686018427387903", "4611686018427387904"]), ...(rng.nextInt(2) === 0 ? [pick(rng, ["WITHSCORES", "withscores", "bogus"])] : [])];
+      if (rng.nextInt(3) === 0) return ["ZRANDMEMBER", k];
+      {
+        const withScores = rng.nextInt(2) === 0 ? [pick(rng, ["WITHSCORES", "withscores", "bogus"])] : [];
+        // Counts near the int64 ends are range errors, or (on a real set) replies of 2^62
+        // elements that redis-server would try to build: only a missing key gets those.
+        if (rng.nextInt(5) === 0) {
+          return ["ZRANDMEMBER", "missing", pick(rng, ["-9223372036854775808", "9223372036854775807", "-4611686018427387904", "-4611686018427387903", "4611686018427387904", "4611686018427387903"]), ...withScores];
+        }
+        return ["ZRANDMEMBER", k, pick(rng, ["0", "1", "3", "-3", "100", "-100", "x"]), ...withScores];
+      }
     case 27:
       return ["ZREMRANGEBYRANK", k, rankArg(rng), rankArg(rng)];
     case 28:
