@@ -176,6 +176,14 @@ export class RingConsumer {
     }
   }
 
+  /**
+   * For a Doorbell waiting on several rings: declare this side asleep (producers then ring the
+   * shared doorbell) or awake again. Waiting on this ring alone uses waitForData instead.
+   */
+  setSleeping(sleeping: boolean): void {
+    Atomics.store(this.#control, W_CONSUMER_SLEEPING, sleeping ? 1 : 0);
+  }
+
   /** Closes the ring for both sides; pending waits return. */
   close(): void {
     closeRing(this.#control);

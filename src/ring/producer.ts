@@ -29,6 +29,7 @@ import {
   W_SPACE_BELL,
   W_TAIL,
 } from "./layout.ts";
+import { ringDoorbell } from "./doorbell.ts";
 
 export class RingClosedError extends Error {
   override name = "RingClosedError";
@@ -40,6 +41,11 @@ export class RingClosedError extends Error {
 export interface RingSideOptions {
   /** Checks of the other side's word before sleeping (0 = sleep at once). */
   readonly spinChecks?: number;
+  /**
+   * Producer side: a shared wake word (see doorbell.ts) to ring instead of this ring's own bell,
+   * for a consumer that sleeps on several rings at once.
+   */
+  readonly doorbell?: Int32Array;
 }
 
 export class RingProducer {
@@ -64,6 +70,7 @@ export class RingProducer {
   #reservedSkip = 0;
   #fullCount = 0;
   #notifyCount = 0;
+  readonly #doorbell: Int32Array | null;
 
   constructor(buffer: SharedArrayBuffer, options: RingSideOptions = {}) {
     const views = ringViews(buffer);
@@ -74,6 +81,7 @@ export class RingProducer {
     this.#capacity = views.capacity;
     this.#mask = views.capacity - 1;
     this.#spinChecks = options.spinChecks ?? ringSpinChecksDefault;
+    this.#doorbell = options.doorbell ?? null;
     this.maxRecordBytes = ringRecordMaxBytes(views.capacity);
     this.#tail = Atomics.load(this.#control, W_TAIL) >>> 0;
     this.#head = Atomics.load(this.#control, W_HEAD) >>> 0;
@@ -136,8 +144,12 @@ export class RingProducer {
     Atomics.store(this.#control, W_TAIL, this.#tail | 0);
     if (Atomics.load(this.#control, W_CONSUMER_SLEEPING) !== 0) {
       this.#notifyCount++;
-      Atomics.add(this.#control, W_DATA_BELL, 1);
-      Atomics.notify(this.#control, W_DATA_BELL);
+      if (this.#doorbell !== null) {
+        ringDoorbell(this.#doorbell);
+      } else {
+        Atomics.add(this.#control, W_DATA_BELL, 1);
+        Atomics.notify(this.#control, W_DATA_BELL);
+      }
     }
   }
 
