@@ -11,6 +11,7 @@ import type { EngineSettings } from "../settings.ts";
 import type { CollectionValue } from "../value.ts";
 import { Dict } from "../dict.ts";
 import type { Rng } from "../rng.ts";
+import { assert } from "../../util/assert.ts";
 import { lexGteMin, lexLteMax, lexRangeEmpty, SkipList, type LexRange, type SkipNode } from "./skiplist.ts";
 
 type ZSetEncodingSettings = Pick<EngineSettings, "zsetMaxListpackEntries" | "zsetMaxListpackValue">;
@@ -45,9 +46,22 @@ export class ZSetValue implements CollectionValue {
   }
 
   clone(): ZSetValue {
-    const copy = new ZSetValue(this.#listpack);
-    for (let x = this.#list.first(); x !== null; x = x.next) copy.#insert(x.member, x.score);
-    return copy;
+    return ZSetValue.restore(this.#listpack, this.ordered());
+  }
+
+  /** Members and scores, lowest first (what a snapshot stores). */
+  *ordered(): IterableIterator<[string, number]> {
+    for (let x = this.#list.first(); x !== null; x = x.next) yield [x.member, x.score];
+  }
+
+  /**
+   * Rebuilds a set with the encoding it had (COPY, snapshots): no conversion rule runs, so the
+   * copy reports what the original reported whatever the settings are now.
+   */
+  static restore(listpack: boolean, entries: Iterable<readonly [string, number]>): ZSetValue {
+    const z = new ZSetValue(listpack);
+    for (const [member, score] of entries) z.#insert(member, score);
+    return z;
   }
 
   score(member: string): number | undefined {
@@ -70,7 +84,7 @@ export class ZSetValue implements CollectionValue {
   }
 
   #insert(member: string, score: number): void {
-    this.#scores.set(member, score);
+    assert(this.#scores.set(member, score), "an inserted member is new");
     this.#list.insert(score, member);
   }
 
