@@ -89,6 +89,10 @@ export const entryBytesMax = 600 * 1024 * 1024;
 /** Most arguments one command in an entry may carry. */
 export const entryArgsMax = 8 * 1024 * 1024;
 
+// ---- Channels between threads (src/node/channel.ts) ----
+/** Messages waiting for ring space, per channel; the sender applies backpressure long before. */
+export const channelBacklogMaxBytes = 2 * 1024 * 1024 * 1024;
+
 // ---- Storage (src/storage/) ----
 /** A log segment rolls over once it holds this many bytes (the batch that crosses it stays). */
 export const logSegmentBytes = 64 * 1024 * 1024;
