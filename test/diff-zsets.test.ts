@@ -80,15 +80,21 @@ function keyOf(rng: Rng, pool: Pool): string {
   return rng.nextInt(4) === 0 ? `d${rng.nextInt(2)}` : `b${rng.nextInt(2)}`;
 }
 
-/** A key for ZADD/ZINCRBY: as keyOf, but "missing" stays missing (a string instead). */
+/**
+ * A key for ZADD/ZINCRBY: as keyOf, but "missing" stays missing (a string instead), and "str"
+ * never gets big members (it must stay a listpack when it holds a sorted set).
+ */
 function writeKeyOf(rng: Rng, pool: Pool): string {
   const k = keyOf(rng, pool);
+  if (pool === "b" && (k === "str" || k === "missing")) return `d${rng.nextInt(2)}`;
   return k === "missing" ? "str" : k;
 }
 
 /** Sources for lex commands: never the big sets, nor mixed-score skip lists. */
 function lexKey(rng: Rng): string {
-  return keyOf(rng, !tiny && rng.nextInt(3) === 0 ? "z" : "x");
+  const k = keyOf(rng, !tiny && rng.nextInt(3) === 0 ? "z" : "x");
+  // With tiny limits "str" may hold a mixed-score skip list.
+  return tiny && k === "str" ? "x0" : k;
 }
 
 /** Keys that are surely listpacks: ZSCAN returns them whole, in order, whatever the cursor. */

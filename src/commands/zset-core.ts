@@ -102,19 +102,19 @@ export function zadd(ctx: DataContext, argv: string[], incrCommand: boolean): vo
     z = ZSetValue.forFirstMember(argv[scoreIndex + 1], ctx.settings);
     created = true;
   }
-  for (let j = 0; j < elements; j++) {
+  let nan = false;
+  for (let j = 0; j < elements && !nan; j++) {
     const result = zsetAdd(z, scores[j], argv[scoreIndex + 1 + 2 * j], flags, ctx.settings);
-    if (result.outcome === "nan") {
-      ctx.reply.error("ERR resulting score is not a number (NaN)");
-      break;
-    }
+    if (result.outcome === "nan") nan = true;
     if (result.outcome === "added") added++;
     if (result.outcome === "updated") updated++;
-    if (result.outcome !== "nop") processed++;
+    if (result.outcome !== "nop" && result.outcome !== "nan") processed++;
     lastScore = result.score;
-    if (j === elements - 1) replyZadd(ctx, incr, ch, added, updated, processed, lastScore);
   }
-  if (created) ctx.db.set(key, z);
+  // Like Redis, pairs before a NaN stay applied (only INCR, with one pair, can produce NaN).
+  if (nan) ctx.reply.error("ERR resulting score is not a number (NaN)");
+  else replyZadd(ctx, incr, ch, added, updated, processed, lastScore);
+  if (created && z.size > 0) ctx.db.set(key, z);
   else if (added > 0 || updated > 0) ctx.db.signalModified(key);
 }
 

@@ -147,7 +147,8 @@ export function zrangeGeneric(ctx: DataContext, argv: string[], argStart: number
     else nodes = byRank(z, start, end, reverse);
   }
   if (store !== null) {
-    storeRange(ctx, store, nodes);
+    // Redis sizes the destination by the rank range's length; score and lex ranges say -1.
+    storeRange(ctx, store, nodes, kind === "rank" ? nodes.length : -1);
     return;
   }
   const nested = ctx.reply.resp > 2;
@@ -156,14 +157,15 @@ export function zrangeGeneric(ctx: DataContext, argv: string[], argStart: number
 }
 
 /** ZRANGESTORE's result: a new set at `destination` (whatever it held), or no key when empty. */
-function storeRange(ctx: DataContext, destination: string, nodes: readonly SkipNode[]): void {
+function storeRange(ctx: DataContext, destination: string, nodes: readonly SkipNode[], lengthHint: number): void {
   if (nodes.length === 0) {
     ctx.db.delete(destination);
     ctx.reply.int(0);
     return;
   }
-  // Added one by one, as Redis does, so the encoding follows the same conversion rules.
-  const z = new ZSetValue(true);
+  // Redis starts a skip list when the hint exceeds the listpack limit, else a listpack that the
+  // adds below may convert. It shows: a listpack turns -0 into 0, a skip list keeps it.
+  const z = new ZSetValue(lengthHint <= ctx.settings.zsetMaxListpackEntries);
   for (const x of nodes) z.insert(x.member, x.score, ctx.settings);
   ctx.db.set(destination, z);
   ctx.reply.int(nodes.length);
