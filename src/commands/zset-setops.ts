@@ -5,12 +5,13 @@
 // sorted by size (smallest first, stably) for union and intersection, and each member's score
 // is accumulated input by input in that order.
 
+import { SetValue } from "../engine/types/set.ts";
 import { ZSetValue } from "../engine/types/zset.ts";
 import type { Value } from "../engine/value.ts";
 import { errors } from "../resp/reply.ts";
+import { assert } from "../util/assert.ts";
 import { parseDouble } from "../util/number.ts";
 import { parseLongOrReply, parsePositiveLongOrReply } from "./long-args.ts";
-import { setMembersOf } from "./zset-set-input.ts";
 import type { DataContext } from "./types.ts";
 import { membersArrayLength, replyMember } from "./zset-args.ts";
 
@@ -41,7 +42,8 @@ function sourceOf(value: ZSetValue | Value | undefined): Source {
   if (value === undefined) {
     return { value, size: 0, weight: 1, scoreOf: () => undefined, forEach: () => {} };
   }
-  const set = setMembersOf(value);
+  assert(value instanceof SetValue, "a set-algebra input is a sorted set or a set");
+  const set = value;
   return {
     value,
     size: set.size,
@@ -84,7 +86,7 @@ export function zsetOp(ctx: DataContext, argv: string[], op: SetOp, destination:
   let j = numkeysIndex + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const value = ctx.db.lookupRead(argv[j], ctx.now);
-    if (value !== undefined && !(value instanceof ZSetValue) && (typeof value === "string" || value.type !== "set")) {
+    if (value !== undefined && !(value instanceof ZSetValue) && !(value instanceof SetValue)) {
       ctx.reply.error(errors.wrongType);
       return;
     }
