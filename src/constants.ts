@@ -189,3 +189,11 @@ export const skiplistLevelMax = 32;
 export const skiplistLevelP = 0.25;
 /** Replies of ZRANDMEMBER with a negative count (repeats allowed) hold at most this many elements. */
 export const randomCountRepliesMax = 64 * 1024 * 1024;
+
+// ---- HyperLogLog (src/engine/types/hll.ts) ----
+/**
+ * hll-sparse-max-bytes (Redis default 3000): a sparse HLL that would grow past this many bytes,
+ * header included, is promoted to the dense encoding. A constant rather than a CONFIG
+ * parameter for now; the stored bytes depend on it, so every replica must agree.
+ */
+export const hllSparseMaxBytes = 3000;
