@@ -2,7 +2,7 @@
 // `-inf`), lex intervals (`[a`, `(a`, `-`, `+`), and members with scores in RESP2 (flat) or
 // RESP3 (pairs, scores as doubles).
 
-import type { LexBound, LexRange, ScoreRange } from "../engine/types/skiplist.ts";
+import type { LexBound, LexRange, ScoreRange } from "../engine/types/zset-range.ts";
 import type { Reply } from "../resp/reply.ts";
 
 /** C's isspace for the "C" locale. */

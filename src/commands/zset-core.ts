@@ -212,9 +212,10 @@ function zpopGeneric(ctx: DataContext, keys: readonly string[], end: PopEnd, emi
     ctx.reply.array(nested ? n : n * 2);
   }
   for (let i = 0; i < n; i++) {
-    const node = end === "min" ? z.list.first() : z.list.last();
-    if (node === null) break;
-    const { member, score } = node;
+    const c = end === "min" ? z.first() : z.last();
+    if (!c.valid) break;
+    const member = c.member;
+    const score = c.score;
     z.remove(member);
     if (nested) ctx.reply.array(2);
     ctx.reply.bulk(member);
@@ -330,13 +331,13 @@ function zrandmemberWithCount(ctx: DataContext, key: string, l: number, withScor
   ctx.reply.array(membersArrayLength(ctx.reply, Math.min(count, size), withScores));
   if (count >= size) {
     // The whole set, highest first: the order Redis 7.0 sends it in (checked against redis-server).
-    for (let x = z.list.last(); x !== null; x = x.backward) replyMember(ctx.reply, x.member, x.score, withScores, nested);
+    for (const c = z.last(); c.valid; c.prev()) replyMember(ctx.reply, c.member, c.score, withScores, nested);
     return;
   }
   if (count * 3 > size) {
     // Most of the set: shuffle the first `count` positions of a copy (partial Fisher-Yates).
     const members: string[] = [];
-    for (let x = z.list.first(); x !== null; x = x.next) members.push(x.member);
+    for (const c = z.first(); c.valid; c.next()) members.push(c.member);
     for (let i = 0; i < count; i++) {
       const j = i + ctx.rng.nextInt(size - i);
       const t = members[i];
@@ -382,8 +383,8 @@ export function zscan(ctx: DataContext, argv: string[]): void {
   const items: string[] = [];
   if (z.isListpack) {
     // A listpack is returned whole and in order, whatever the cursor and COUNT.
-    for (let x = z.list.first(); x !== null; x = x.next) {
-      if (scanMatches(args, x.member)) items.push(x.member, listpackScoreText(x.score));
+    for (const c = z.first(); c.valid; c.next()) {
+      if (scanMatches(args, c.member)) items.push(c.member, listpackScoreText(c.score));
     }
     replyScan(ctx.reply, 0, items);
     return;

@@ -2,9 +2,8 @@
 // ZRANGEBYSCORE/ZREVRANGEBYSCORE/ZRANGEBYLEX/ZREVRANGEBYLEX/ZREVRANGE that share its code in
 // Redis (zrangeGenericCommand), ZRANGESTORE, ZCOUNT, ZLEXCOUNT and the ZREMRANGEBY* trio.
 
-import type { LexRange, ScoreRange, SkipNode } from "../engine/types/skiplist.ts";
-import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../engine/types/skiplist.ts";
-import { ZSetValue } from "../engine/types/zset.ts";
+import { ZSetValue, type Cursor } from "../engine/types/zset.ts";
+import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexRange, type ScoreRange } from "../engine/types/zset-range.ts";
 import { errors } from "../resp/reply.ts";
 import { parseLongOrReply } from "./long-args.ts";
 import { lookupOrReply } from "./lookup.ts";
@@ -24,43 +23,50 @@ function clampRanks(start: number, end: number, length: number): [number, number
   return [start, end];
 }
 
-function byRank(z: ZSetValue, start: number, end: number, reverse: boolean): SkipNode[] {
+/** A member and its score, copied out of the set (ranges are replied or stored after). */
+interface Entry {
+  readonly member: string;
+  readonly score: number;
+}
+
+function byRank(z: ZSetValue, start: number, end: number, reverse: boolean): Entry[] {
   const range = clampRanks(start, end, z.size);
   if (range === null) return [];
-  const out: SkipNode[] = [];
-  let x = z.at(range[0], reverse);
-  for (let n = range[1] - range[0] + 1; n > 0 && x !== null; n--) {
-    out.push(x);
-    x = reverse ? x.backward : x.next;
+  const out: Entry[] = [];
+  const c = z.at(range[0], reverse);
+  for (let n = range[1] - range[0] + 1; n > 0 && c.valid; n--) {
+    out.push({ member: c.member, score: c.score });
+    if (reverse) c.prev();
+    else c.next();
   }
   return out;
 }
 
 /**
- * Walks from `first` skipping `offset` nodes and taking up to `limit` while `inRange`. As in
+ * Walks from `c` skipping `offset` entries and taking up to `limit` while `inRange`. As in
  * Redis's C loops, a negative offset skips everything and a negative limit means no limit.
  */
-function walk(first: SkipNode | null, reverse: boolean, offset: number, limit: number, inRange: (x: SkipNode) => boolean): SkipNode[] {
-  let x = first;
+function walk(c: Cursor, reverse: boolean, offset: number, limit: number, inRange: (c: Cursor) => boolean): Entry[] {
   if (offset < 0) return [];
-  for (; x !== null && offset > 0; offset--) x = reverse ? x.backward : x.next;
-  const out: SkipNode[] = [];
-  for (; x !== null && limit !== 0 && inRange(x); limit--) {
-    out.push(x);
-    x = reverse ? x.backward : x.next;
+  c.skip(offset, reverse);
+  const out: Entry[] = [];
+  for (; c.valid && limit !== 0 && inRange(c); limit--) {
+    out.push({ member: c.member, score: c.score });
+    if (reverse) c.prev();
+    else c.next();
   }
   return out;
 }
 
-function byScore(z: ZSetValue, r: ScoreRange, offset: number, limit: number, reverse: boolean): SkipNode[] {
+function byScore(z: ZSetValue, r: ScoreRange, offset: number, limit: number, reverse: boolean): Entry[] {
   if (offset > 0 && offset >= z.size) return [];
-  const first = reverse ? z.list.lastInRange(r) : z.list.firstInRange(r);
-  return walk(first, reverse, offset, limit, reverse ? (x) => scoreGteMin(x.score, r) : (x) => scoreLteMax(x.score, r));
+  const first = reverse ? z.lastInScoreRange(r) : z.firstInScoreRange(r);
+  return walk(first, reverse, offset, limit, reverse ? (c) => scoreGteMin(c.score, r) : (c) => scoreLteMax(c.score, r));
 }
 
-function byLex(z: ZSetValue, r: LexRange, offset: number, limit: number, reverse: boolean): SkipNode[] {
+function byLex(z: ZSetValue, r: LexRange, offset: number, limit: number, reverse: boolean): Entry[] {
   const first = reverse ? z.lastInLexRange(r) : z.firstInLexRange(r);
-  return walk(first, reverse, offset, limit, reverse ? (x) => lexGteMin(x.member, r) : (x) => lexLteMax(x.member, r));
+  return walk(first, reverse, offset, limit, reverse ? (c) => lexGteMin(c.member, r) : (c) => lexLteMax(c.member, r));
 }
 
 /**
@@ -140,7 +146,7 @@ export function zrangeGeneric(ctx: DataContext, argv: string[], argStart: number
   // Even ZRANGESTORE reads its source as a read (no expiry deletion of the source).
   const z = lookupOrReply(ctx, key, "zset", false);
   if (z === null) return;
-  let nodes: SkipNode[] = [];
+  let nodes: Entry[] = [];
   if (z !== undefined) {
     if (scoreRange !== null) nodes = byScore(z, scoreRange, offset, limit, reverse);
     else if (lexRange !== null) nodes = byLex(z, lexRange, offset, limit, reverse);
@@ -157,7 +163,7 @@ export function zrangeGeneric(ctx: DataContext, argv: string[], argStart: number
 }
 
 /** ZRANGESTORE's result: a new set at `destination` (whatever it held), or no key when empty. */
-function storeRange(ctx: DataContext, destination: string, nodes: readonly SkipNode[], lengthHint: number): void {
+function storeRange(ctx: DataContext, destination: string, nodes: readonly Entry[], lengthHint: number): void {
   if (nodes.length === 0) {
     ctx.db.delete(destination);
     ctx.reply.int(0);
@@ -183,13 +189,7 @@ export function zcount(ctx: DataContext, argv: string[]): void {
     ctx.reply.int(0);
     return;
   }
-  const first = z.list.firstInRange(r);
-  const last = first === null ? null : z.list.lastInRange(r);
-  if (first === null || last === null) {
-    ctx.reply.int(0);
-    return;
-  }
-  ctx.reply.int(z.list.rankOf(last.score, last.member) - z.list.rankOf(first.score, first.member) + 1);
+  ctx.reply.int(z.countInScoreRange(r));
 }
 
 export function zlexcount(ctx: DataContext, argv: string[]): void {
@@ -204,22 +204,7 @@ export function zlexcount(ctx: DataContext, argv: string[]): void {
     ctx.reply.int(0);
     return;
   }
-  const first = z.firstInLexRange(r);
-  if (first === null) {
-    ctx.reply.int(0);
-    return;
-  }
-  if (z.isListpack) {
-    // Redis walks a listpack from the first match while members stay below max.
-    let count = 0;
-    for (let x: SkipNode | null = first; x !== null && lexLteMax(x.member, r); x = x.next) count++;
-    ctx.reply.int(count);
-    return;
-  }
-  const last = z.lastInLexRange(r);
-  const firstRank = z.list.rankOf(first.score, first.member);
-  const count = last === null ? z.size - firstRank : z.list.rankOf(last.score, last.member) - firstRank + 1;
-  ctx.reply.int(count);
+  ctx.reply.int(z.countInLexRange(r));
 }
 
 /** ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX (Redis's zremrangeGenericCommand). */
