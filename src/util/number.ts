@@ -88,6 +88,8 @@ export function formatDouble17g(d: number): string {
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  // Fast path: below 2^53 an integer's shortest digits are all its digits, as %.17g prints them.
+  if (Number.isSafeInteger(d)) return String(d);
   const [mant, expText] = d.toExponential(16).split("e");
   const exp = Number(expText);
   const negative = mant.startsWith("-");
