@@ -208,8 +208,10 @@ export class RaftCore {
     assert(m.to === this.id, "message addressed to this node");
     assert(m.from !== this.id && m.from !== noNode, "message from a peer");
     // Removed ids never come back; only a removed leader still finishing its term is heard
-    // (it leads until its removal commits, then hands over with MsgTimeoutNow).
-    if (this.#membership.wasRemoved(m.from) && !(m.from === this.#lead && m.term === this.#term)) return;
+    // (it leads until its removal commits, then hands over with MsgTimeoutNow). A removal not yet
+    // committed may still be truncated away, so until then the node is heard: it may lead the
+    // log that rolls the removal back (testdata/removed-uncommitted.txt).
+    if (this.#membership.wasRemoved(m.from) && !(m.from === this.#lead && m.term === this.#term) && this.#removalCommitted(m.from)) return;
 
     if (m.term > this.#term) {
       if (m.type === "MsgVote" || m.type === "MsgPreVote") {
@@ -1153,6 +1155,12 @@ export class RaftCore {
       if (e.type === "conf") return { membership: Membership.from(decodeConfEntry(e.data).conf), index: i };
     }
     return { membership: this.#snapshotMembership, index: this.#log.snapshotIndex };
+  }
+
+  /** `id` is removed in the committed configuration (not just in an entry that may be truncated). */
+  #removalCommitted(id: NodeId): boolean {
+    if (this.#lastConfIndex <= this.#log.committed) return true;
+    return this.#confAt(this.#log.committed).membership.wasRemoved(id);
   }
 
   #refreshMembership(): void {
