@@ -195,3 +195,26 @@ export const randomCountRepliesMax = 64 * 1024 * 1024;
  * parameter for now; the stored bytes depend on it, so every replica must agree.
  */
 export const hllSparseMaxBytes = 3000;
+
+// ---- Deterministic simulator (src/sim/); times are simulated microseconds ----
+/** One tick of a simulated node's clock, before its own skew. */
+export const simTickUs = 10_000;
+/** Election timeout of the simulated cores, in ticks. */
+export const simElectionTicks = 10;
+/** After the faults heal, a leader must commit a new entry within this many election timeouts. */
+export const simLivenessElectionTimeouts = 20;
+/** A client gives up on a request after this long (a write's outcome is then unknown). */
+export const simClientTimeoutUs = 500_000;
+/** Nodes one run may create: initial members plus learners added later (ids are never reused). */
+export const simNodesMax = 9;
+/** Membership changes keep at least this many voters. */
+export const simVotersMin = 3;
+/** Events kept for violation reports. */
+export const simTraceEventsKept = 4096;
+/** Events shown in a violation's trace. */
+export const simTraceLinesShown = 60;
+/** Linearizability search steps per key before its result is "unknown". */
+export const simCheckStepsMax = 2_000_000;
+
+assert(simClientTimeoutUs > 2 * simElectionTicks * simTickUs, "a client waits out at least one election");
+assert(simVotersMin >= 1 && simVotersMin < simNodesMax, "room to add and remove members");
