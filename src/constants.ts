@@ -89,6 +89,10 @@ export const entryBytesMax = 600 * 1024 * 1024;
 /** Most arguments one command in an entry may carry. */
 export const entryArgsMax = 8 * 1024 * 1024;
 
+// ---- Raft node (src/node/) ----
+/** A write whose fate is still unknown after this long is answered -TIMEOUT (indeterminate). */
+export const raftWriteTimeoutMsDefault = 10_000;
+
 // ---- Channels between threads (src/node/channel.ts) ----
 /** Messages waiting for ring space, per channel; the sender applies backpressure long before. */
 export const channelBacklogMaxBytes = 2 * 1024 * 1024 * 1024;

@@ -2,11 +2,12 @@
 
 import { raftisVersion } from "./commands/info-command.ts";
 import { ConfigError, parseCommandLine, usage, type StartOptions } from "./config/cli.ts";
+import { RaftNode } from "./node/node.ts";
 import { Server } from "./server/server.ts";
 import { log, setLogLevel } from "./util/log.ts";
 
-function start(options: StartOptions): void {
-  setLogLevel(options.settings.loglevel);
+/** --standalone: the engine alone, no Raft (for measuring it; not durable, not replicated). */
+function startStandalone(options: StartOptions): void {
   const server = new Server({
     settings: options.settings,
     configFile: options.configFile,
@@ -22,9 +23,7 @@ function start(options: StartOptions): void {
     log("warning", `Failed listening on ${options.settings.bind}:${options.settings.port}: ${(e as Error).message}`);
     process.exit(1);
   }
-  // Tests and tools read this line for the bound port (useful with --port 0): keep its shape.
-  const hosts = options.settings.bind.split(/\s+/).filter((h) => h !== "").join(",");
-  log("notice", `raftis ready to accept connections on ${hosts} port ${server.ports[0]}`);
+  announceReady(options, server.ports[0]);
   const shutdown = (signal: string): void => {
     log("notice", `Received ${signal}, shutting down.`);
     server.stop();
@@ -32,6 +31,29 @@ function start(options: StartOptions): void {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+async function startNode(options: StartOptions): Promise<void> {
+  let node: RaftNode;
+  try {
+    node = await RaftNode.start(options);
+  } catch (e) {
+    log("warning", `Cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  announceReady(options, node.server.ports[0]);
+  const shutdown = (signal: string): void => {
+    log("notice", `Received ${signal}, shutting down.`);
+    void node.shutdown(0);
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+function announceReady(options: StartOptions, port: number | undefined): void {
+  // Tests and tools read this line for the bound port (useful with --port 0): keep its shape.
+  const hosts = options.settings.bind.split(/\s+/).filter((h) => h !== "").join(",");
+  log("notice", `raftis ready to accept connections on ${hosts} port ${port}`);
 }
 
 let options: StartOptions;
@@ -46,6 +68,10 @@ if (options.action === "help") {
   process.stdout.write(usage);
 } else if (options.action === "version") {
   process.stdout.write(`raftis v=${raftisVersion} redis-compat=7.0.15 bun=${Bun.version}\n`);
+} else if (options.standalone) {
+  setLogLevel(options.settings.loglevel);
+  startStandalone(options);
 } else {
-  start(options);
+  setLogLevel(options.settings.loglevel);
+  await startNode(options);
 }

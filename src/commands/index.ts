@@ -7,6 +7,7 @@ import { hashCommands } from "./hashes.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
+import { raftCommands } from "./raft.ts";
 import { CommandTable } from "./registry.ts";
 import { setCommands } from "./sets.ts";
 import { stringCommands } from "./strings.ts";
@@ -25,4 +26,5 @@ export const commandTable = new CommandTable([
   setCommands,
   zsetCommands,
   hyperloglogCommands,
+  raftCommands,
 ]);

@@ -244,6 +244,20 @@ export const infoCommands: readonly CommandSpec[] = [
     summary: "Get information and statistics about the server",
     since: "1.0.0",
     complexity: "O(1)",
-    runLocal: ({ reply, server }, argv) => reply.verbatim(infoText(server, argv.slice(1))),
+    runLocal: ({ reply, server, client }, argv) => {
+      const sections = argv.slice(1);
+      const refresh = server.infoRefresh;
+      if (refresh === null) {
+        reply.verbatim(infoText(server, sections));
+        return;
+      }
+      // Parts of the node in other threads (the Raft worker) are asked first, so their
+      // figures are current, not cached.
+      server.beginAsync(client, "other");
+      refresh(sections).then(
+        () => reply.verbatim(infoText(server, sections)),
+        (e: Error) => reply.error(`ERR Cannot collect INFO: ${e.message}`),
+      ).finally(() => server.endAsync(client));
+    },
   }),
 ];

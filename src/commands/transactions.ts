@@ -5,29 +5,30 @@ import { Flag, command, type CommandSpec, type ServerContext } from "./types.ts"
 
 const flags = Flag.local | Flag.noscript | Flag.loading | Flag.stale | Flag.fast | Flag.allowBusy;
 
-function exec(ctx: ServerContext): boolean {
+function exec(ctx: ServerContext): void {
   const { client, server, reply } = ctx;
   const multi = client.multi;
   if (multi === null) {
     reply.error("ERR EXEC without MULTI");
-    return true;
+    return;
   }
   // A watched key that expired since WATCH counts as modified (Redis 7.0 isWatchedKeyExpired).
   for (const [key, wasExpired] of client.watched.keys) {
     if (!wasExpired && server.engine.db.isExpired(key, ctx.now)) client.watched.dirty = true;
   }
+  // On a cluster, a write proposed but not applied yet may touch a watched key too.
+  const dirty = client.watched.dirty || (client.watched.keys.size > 0 && server.executor.watchConflict(client));
   client.multi = null;
-  const dirty = client.watched.dirty;
   server.unwatchAll(client);
   if (multi.failed) {
     reply.error("EXECABORT Transaction discarded because of previous errors.");
-    return true;
+    return;
   }
   if (dirty) {
     reply.nullArray();
-    return true;
+    return;
   }
-  return server.executor.runMulti(client, multi.queue);
+  server.executor.runMulti(client, multi.queue);
 }
 
 export const transactionCommands: readonly CommandSpec[] = [

@@ -110,10 +110,11 @@ export interface CommandSpec {
   /** State-machine handler: runs on the apply path (WRITE) or as a read (READONLY). */
   readonly run?: DataHandler;
   /**
-   * Connection/server handler: runs on the node that received it (Flag.local). Returns false
-   * when its reply will come later (EXEC on a cluster); otherwise the reply is written.
+   * Connection/server handler: runs on the node that received it (Flag.local). A handler whose
+   * reply comes later (EXEC on a cluster, RAFT.* admin calls) brackets it with
+   * server.beginAsync(client, "other") / server.endAsync(client).
    */
-  readonly runLocal?: (ctx: ServerContext, argv: string[]) => boolean | void;
+  readonly runLocal?: (ctx: ServerContext, argv: string[]) => void;
   /** Container commands (CLIENT, CONFIG, OBJECT, ...): dispatch on argv[1]. */
   readonly subcommands?: readonly CommandSpec[];
 }

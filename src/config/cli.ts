@@ -19,6 +19,11 @@ export interface StartOptions {
   readonly init: boolean;
   /** --join: addresses of cluster nodes to join at first start. */
   readonly join: string[];
+  /**
+   * --standalone: no Raft at all, a plain single-node server (no replication, no durability).
+   * For measuring the engine alone; not what raftis is for.
+   */
+  readonly standalone: boolean;
   readonly configFile: string | null;
 }
 
@@ -39,6 +44,8 @@ Options are config file directives written as --name value, for example:
        --raft.election-timeout 1000 --raft.log-fsync yes
 The config file holds the same directives, one per line (name value). Options given on
 the command line override the file.
+
+--standalone runs the engine alone, without Raft (no replication, no durability).
 
 Examples:
        bun run server --port 7000 --init
@@ -67,12 +74,18 @@ export function parseCommandLine(argv: readonly string[]): StartOptions {
   }
   const settings = new Settings();
   let init = false;
+  let standalone = false;
   const join: string[] = [];
   for (const d of directives) {
     const name = d.name.toLowerCase();
     if (name === "init") {
       if (d.args.length !== 0) throw new ConfigError(fatal(d.origin, d.text, "--init takes no arguments"));
       init = true;
+      continue;
+    }
+    if (name === "standalone") {
+      if (d.args.length !== 0) throw new ConfigError(fatal(d.origin, d.text, "--standalone takes no arguments"));
+      standalone = true;
       continue;
     }
     if (name === "join") {
@@ -88,11 +101,12 @@ export function parseCommandLine(argv: readonly string[]): StartOptions {
     if (err !== null) throw new ConfigError(fatal(d.origin, d.text, err));
   }
   if (init && join.length > 0) throw new ConfigError("--init and --join cannot be used together");
-  return { action: "serve", settings, init, join, configFile };
+  if (standalone && (init || join.length > 0)) throw new ConfigError("--standalone runs without Raft: it cannot be used with --init or --join");
+  return { action: "serve", settings, init, join, standalone, configFile };
 }
 
 function helpOrVersion(action: "help" | "version"): StartOptions {
-  return { action, settings: new Settings(), init: false, join: [], configFile: null };
+  return { action, settings: new Settings(), init: false, join: [], standalone: false, configFile: null };
 }
 
 function readConfigFile(path: string): Directive[] {

@@ -3,11 +3,11 @@
 // transport, is the cost), and argv strings are written straight into ring memory.
 //
 //   u8  version (1)
-//   u8  kind            command | multi | expire
+//   u8  kind            command | multi | expire | meta
 //   u32 origin node id  the node whose client waits for the reply (0: none)
 //   f64 request id      that node's request number
 //   f64 timestamp       leader's clock (ms): the time the state machine runs this entry at
-//   u32 count           commands (command: 1, multi: n) or keys (expire)
+//   u32 count           commands (command and meta: 1, multi: n) or keys (expire)
 //   then per command:   u32 argc, argc × (u32 length, bytes); per expire key: u32 length, bytes
 //
 // A multi carries every queued command, connection commands included (CLIENT SETNAME, PING):
@@ -18,7 +18,11 @@ import { entryArgsMax, entryBytesMax } from "../constants.ts";
 import { assert } from "../util/assert.ts";
 import { bytesToBinary, writeBinary } from "../util/bytes.ts";
 
-export const EntryKind = { command: 1, multi: 2, expire: 3 } as const;
+/**
+ * command/multi: client commands. expire: active expiry of due keys. meta: the node's own
+ * replicated bookkeeping (e.g. a member's addresses), one argv the state machine interprets.
+ */
+export const EntryKind = { command: 1, multi: 2, expire: 3, meta: 4 } as const;
 export type EntryKindCode = (typeof EntryKind)[keyof typeof EntryKind];
 
 const version = 1;
@@ -32,7 +36,7 @@ export interface EntryHeader {
 }
 
 export interface DecodedEntry extends EntryHeader {
-  /** command: one argv; multi: every queued command; expire: empty. */
+  /** command and meta: one argv; multi: every queued command; expire: empty. */
   readonly commands: string[][];
   /** expire: the keys to remove if expired at timestampMs. */
   readonly keys: string[];
@@ -73,8 +77,8 @@ function writeHeader(view: DataView, h: EntryHeader, count: number): void {
  * reservation). Returns the bytes written.
  */
 export function encodeCommands(out: Uint8Array, h: EntryHeader, commands: readonly (readonly string[])[]): number {
-  assert(h.kind === EntryKind.command || h.kind === EntryKind.multi, "command entry kind");
-  assert(h.kind !== EntryKind.command || commands.length === 1, "a command entry holds one command");
+  assert(h.kind !== EntryKind.expire, "command entry kind");
+  assert(h.kind === EntryKind.multi || commands.length === 1, "a command or meta entry holds one command");
   const size = commandsSize(commands);
   assert(out.length >= size, "output holds the entry");
   assert(size <= entryBytesMax, "entry within entryBytesMax");
@@ -118,7 +122,7 @@ export function decodeEntry(data: Uint8Array): DecodedEntry {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (view.getUint8(0) !== version) throw new EntryDecodeError(`unknown entry version ${view.getUint8(0)}`);
   const kind = view.getUint8(1);
-  if (kind !== EntryKind.command && kind !== EntryKind.multi && kind !== EntryKind.expire) {
+  if (kind !== EntryKind.command && kind !== EntryKind.multi && kind !== EntryKind.expire && kind !== EntryKind.meta) {
     throw new EntryDecodeError(`unknown entry kind ${kind}`);
   }
   const header: EntryHeader = {
@@ -146,7 +150,7 @@ export function decodeEntry(data: Uint8Array): DecodedEntry {
   if (kind === EntryKind.expire) {
     for (let i = 0; i < count; i++) keys.push(readString());
   } else {
-    if (count === 0 || (kind === EntryKind.command && count !== 1)) throw new EntryDecodeError(`bad command count ${count}`);
+    if (count === 0 || (kind !== EntryKind.multi && count !== 1)) throw new EntryDecodeError(`bad command count ${count}`);
     for (let i = 0; i < count; i++) {
       need(4);
       const argc = view.getUint32(at, true);

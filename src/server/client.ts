@@ -13,6 +13,8 @@ export interface ClientSocketData {
 
 export type ClientSocket = Socket<ClientSocketData>;
 
+export type InflightKind = "none" | "write" | "read" | "other";
+
 /** A command queued between MULTI and EXEC. */
 export interface QueuedCommand {
   readonly spec: CommandSpec;
@@ -69,8 +71,23 @@ export class Client {
   /** Unsent reply bytes (the socket accepted only part of a write), oldest first. */
   readonly pendingOut: Buffer[] = [];
   pendingOutBytes = 0;
-  /** A command's reply will come later (Raft commit); later requests wait behind it. */
+  /**
+   * Parsing stopped: `heldArgv` waits until the requests in flight complete (see inflightKind).
+   * Server.resume() continues.
+   */
   waiting = false;
+  /** A request that could not start yet, kept until resume(). */
+  heldArgv: string[] | null = null;
+  /** A protocol error met while requests were in flight: replied (and closed) after them. */
+  heldProtocolError: string | null = null;
+  /** Requests whose replies come later (a Raft commit, a read barrier, an admin call). */
+  inflight = 0;
+  /**
+   * What is in flight. Replies must keep request order, so a new request may start while
+   * others are in flight only if it is of the same kind and completes in the same order:
+   * writes behind writes (the log orders them), reads behind reads (one barrier serves them).
+   */
+  inflightKind: InflightKind = "none";
   /** Too much unsent output: requests are not processed until the socket drains. */
   outputBlocked = false;
   /** socket.pause() is in effect. */

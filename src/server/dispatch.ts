@@ -8,22 +8,30 @@ import { Flag, type CommandSpec } from "../commands/types.ts";
 import { commandTimingSampleEvery, multiQueueMaxCommands } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import { errors } from "../resp/reply.ts";
-import type { Client } from "./client.ts";
+import type { Client, InflightKind } from "./client.ts";
 import type { Server } from "./server.ts";
 
-/** Runs state-machine commands; the single-node and Raft versions differ only here. */
+/**
+ * Runs state-machine commands; the single-node and Raft versions differ only here. A command
+ * whose reply comes later calls server.beginAsync(client, kind) and server.endAsync(client)
+ * once its reply is written.
+ */
 export interface Executor {
-  /**
-   * Runs `cmd` for `client`, replying into client.reply. Returns true when the reply is
-   * written; false when it will come later (the client then waits, see Server.resume).
-   */
-  run(client: Client, cmd: Invocation): boolean;
+  /** Runs (or starts) `cmd` for `client`, replying into client.reply. */
+  run(client: Client, cmd: Invocation): void;
   /** Runs a MULTI/EXEC transaction as one unit; same contract as run(). */
-  runMulti(client: Client, cmds: Invocation[]): boolean;
+  runMulti(client: Client, cmds: Invocation[]): void;
   /** Refuses writes when the node cannot take them; returns an error line or null. */
   writeRefusal(client: Client, spec: CommandSpec): string | null;
-  /** Periodic work (active expiry), called hz times a second. */
+  /** EXEC must abort: a write not yet applied touches one of the client's WATCHed keys. */
+  watchConflict(client: Client): boolean;
+  /** Periodic work (active expiry, timeouts), called hz times a second. */
   cron(): void;
+  /**
+   * True while the executor cannot take more work (a full ring): the server stops reading
+   * clients until resumeReading().
+   */
+  backpressure(): boolean;
 }
 
 /** Commands that run immediately even inside MULTI (Redis's list in processCommand). */
@@ -47,8 +55,12 @@ export class Dispatcher {
     return this.#table;
   }
 
-  /** Handles one request. Returns false when its reply will come later (client waits). */
+  /**
+   * Handles one request. Returns false when it cannot start yet (requests of another kind are
+   * in flight): the server holds it and calls again after resume().
+   */
   execute(client: Client, argv: string[]): boolean {
+    if (client.inflight > 0 && this.#kindOf(client, argv) !== client.inflightKind) return false;
     const server = this.#server;
     let spec = this.#table.lookup(argv[0]);
     if (spec === undefined) {
@@ -96,33 +108,44 @@ export class Dispatcher {
       client.reply.raw("+QUEUED\r\n");
       return true;
     }
-    return this.run(client, spec, argv);
+    this.run(client, spec, argv);
+    return true;
+  }
+
+  /**
+   * Whether a request would be a plain write or read (which may join requests of the same kind
+   * in flight) or anything else (errors, connection commands, transactions: these wait).
+   */
+  #kindOf(client: Client, argv: string[]): InflightKind {
+    if (client.multi !== null) return "other";
+    const spec = this.#table.lookup(argv[0]);
+    if (spec === undefined || spec.run === undefined) return "other";
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return "other";
+    return (spec.flags & Flag.write) !== 0 ? "write" : "read";
   }
 
   /** Runs a looked-up, checked command (also used by EXEC for its queue). */
-  run(client: Client, spec: CommandSpec, argv: string[]): boolean {
+  run(client: Client, spec: CommandSpec, argv: string[]): void {
     const server = this.#server;
     const stat = server.stats.statFor(spec);
     const timed = stat.calls % commandTimingSampleEvery === 0;
     const started = timed ? performance.now() : 0;
     const errorsBefore = client.reply.errorCount;
-    let done = true;
     if (spec.runLocal !== undefined) {
-      done = spec.runLocal(server.contextFor(client), argv) !== false;
+      spec.runLocal(server.contextFor(client), argv);
     } else {
       if ((spec.flags & Flag.write) !== 0) {
         const refusal = server.executor.writeRefusal(client, spec);
         if (refusal !== null) {
           server.stats.rejected(spec.name);
           client.reply.error(refusal);
-          return true;
+          return;
         }
       }
-      done = server.executor.run(client, { spec, argv });
+      server.executor.run(client, { spec, argv });
     }
     // Fetched again: the command may have been CONFIG RESETSTAT, which starts fresh stats.
     server.stats.called(server.stats.statFor(spec), timed ? performance.now() - started : null, client.reply.errorCount > errorsBefore);
-    return done;
   }
 
   /**

@@ -18,7 +18,7 @@ export class LocalExecutor implements Executor {
     this.#server = server;
   }
 
-  run(client: Client, cmd: Invocation): boolean {
+  run(client: Client, cmd: Invocation): void {
     const server = this.#server;
     const now = server.clock.now();
     if ((cmd.spec.flags & Flag.write) !== 0) {
@@ -26,10 +26,9 @@ export class LocalExecutor implements Executor {
     } else {
       server.engine.read(cmd, now, server.nextReadSeed(), client.reply);
     }
-    return true;
   }
 
-  runMulti(client: Client, cmds: Invocation[]): boolean {
+  runMulti(client: Client, cmds: Invocation[]): void {
     const server = this.#server;
     server.engine.applyMulti(cmds, server.clock.now(), ++this.#index, client.reply, (cmd) => {
       server.dispatcher.run(client, cmd.spec, cmd.argv);
@@ -38,11 +37,19 @@ export class LocalExecutor implements Executor {
     // dispatcher.run). The engine runs the transaction as one unit, so time and errors are
     // not attributed to the commands inside it.
     for (const cmd of cmds) if (cmd.spec.run !== undefined) server.stats.called(server.stats.statFor(cmd.spec), null, false);
-    return true;
   }
 
   writeRefusal(_client: Client, _spec: CommandSpec): string | null {
     return null;
+  }
+
+  backpressure(): boolean {
+    return false;
+  }
+
+  watchConflict(_client: Client): boolean {
+    // Writes apply at once here, so WATCH's dirty flag already saw every one.
+    return false;
   }
 
   cron(): void {

@@ -2,6 +2,7 @@
 // once per event-loop turn with backpressure (a slow reader pauses its own input instead of
 // growing our memory). Runs on the main thread.
 
+import type { NodeAdmin } from "../node/node.ts";
 import type { TCPSocketListener } from "bun";
 import { commandTable } from "../commands/index.ts";
 import type { ServerContext } from "../commands/types.ts";
@@ -12,7 +13,7 @@ import { Rng } from "../engine/rng.ts";
 import { ProtocolError } from "../resp/parser.ts";
 import { assert } from "../util/assert.ts";
 import { log } from "../util/log.ts";
-import { Client, type ClientSocket, type ClientSocketData } from "./client.ts";
+import { Client, type ClientSocket, type ClientSocketData, type InflightKind } from "./client.ts";
 import { Clock } from "./clock.ts";
 import { Dispatcher, type Executor } from "./dispatch.ts";
 import { LocalExecutor } from "./local-executor.ts";
@@ -51,9 +52,17 @@ export class Server {
    * `field:value\r\n` lines. Shown by INFO <name> and INFO everything.
    */
   readonly infoSections = new Map<string, () => string>();
+  /** The Raft node's admin operations (RAFT.* commands); null when running --standalone. */
+  admin: NodeAdmin | null = null;
+  /** Called before INFO renders, to refresh what infoSections show (null: nothing to refresh). */
+  infoRefresh: ((sections: readonly string[]) => Promise<void>) | null = null;
   #listeners: TCPSocketListener<ClientSocketData>[] = [];
   #nextClientId = 1;
   #flushQueue = new Set<Client>();
+  /** Clients whose held request may start (see endAsync). */
+  readonly #resumeQueue = new Set<Client>();
+  /** Clients that stopped because the executor pushed back (see resumeReading). */
+  readonly #backpressured = new Set<Client>();
   #flushScheduled = false;
   #cron: ReturnType<typeof setInterval> | null = null;
   #usedMemory = 0;
@@ -238,19 +247,38 @@ export class Server {
   /** Runs the client's buffered requests until it must wait, then writes the replies. */
   processInput(client: Client): void {
     while (!client.waiting && !client.outputBlocked && !client.closeAfterReply && !client.closed) {
-      let argv: string[] | null;
-      try {
-        argv = client.parser.next();
-      } catch (e) {
-        if (!(e instanceof ProtocolError)) throw e;
-        log("verbose", `Protocol error (${e.message}) from client: id=${client.id} addr=${client.addr}`);
-        client.reply.error(`ERR Protocol error: ${e.message}`);
+      if (this.executor.backpressure()) {
+        // A full ring to the Raft worker: stop here; resumeReading() continues.
+        this.#backpressured.add(client);
+        break;
+      }
+      let argv: string[] | null = client.heldArgv;
+      client.heldArgv = null;
+      if (argv === null && client.heldProtocolError === null) {
+        try {
+          argv = client.parser.next();
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+          log("verbose", `Protocol error (${e.message}) from client: id=${client.id} addr=${client.addr}`);
+          client.heldProtocolError = `ERR Protocol error: ${e.message}`;
+        }
+      }
+      if (client.heldProtocolError !== null) {
+        // Replies keep request order: the error waits for the requests in flight before it.
+        if (client.inflight > 0) {
+          client.waiting = true;
+          break;
+        }
+        client.reply.error(client.heldProtocolError);
         client.closeAfterReply = true;
         break;
       }
       if (argv === null) break;
-      const done = this.dispatcher.execute(client, argv);
-      if (!done) client.waiting = true;
+      if (!this.dispatcher.execute(client, argv)) {
+        client.heldArgv = argv;
+        client.waiting = true;
+        break;
+      }
       if (client.reply.length >= clientOutputPauseBytes) this.flush(client);
     }
     client.parser.detach();
@@ -258,9 +286,38 @@ export class Server {
     this.flush(client);
   }
 
-  /** An executor finished a command the client was waiting on: continue with its input. */
+  /** A request of `client` will reply later; see Client.inflightKind. */
+  beginAsync(client: Client, kind: Exclude<InflightKind, "none">): void {
+    assert(client.inflight === 0 || client.inflightKind === kind, "only requests of one kind are in flight");
+    client.inflight++;
+    client.inflightKind = kind;
+  }
+
+  /**
+   * A request that replied later has written its reply: send it, and once nothing is in
+   * flight let the client's held request go ahead (at the end of this turn, so replies to
+   * many clients share one pass).
+   */
+  endAsync(client: Client): void {
+    assert(client.inflight > 0, "endAsync follows beginAsync");
+    client.inflight--;
+    if (client.inflight === 0) {
+      client.inflightKind = "none";
+      if (client.waiting) this.#resumeQueue.add(client);
+    }
+    this.scheduleFlush(client);
+  }
+
+  /** The executor can take work again: continue every client it pushed back. */
+  resumeReading(): void {
+    const clients = [...this.#backpressured];
+    this.#backpressured.clear();
+    for (const c of clients) if (!c.closed && !c.waiting) this.processInput(c);
+  }
+
+  /** Continues a client whose held request may now start. */
   resume(client: Client): void {
-    assert(client.waiting, "resume() follows a command that was waiting");
+    assert(client.waiting, "resume() follows a held request");
     client.waiting = false;
     if (client.closed) return;
     this.processInput(client);
@@ -273,6 +330,9 @@ export class Server {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
+      const resumes = [...this.#resumeQueue];
+      this.#resumeQueue.clear();
+      for (const c of resumes) if (c.waiting && c.inflight === 0) this.resume(c);
       const queue = [...this.#flushQueue];
       this.#flushQueue.clear();
       for (const c of queue) this.flush(c);
@@ -297,7 +357,7 @@ export class Server {
     }
     if (this.#overOutputLimits(client, Date.now())) return;
     this.#updateReading(client);
-    if (client.closeAfterReply && client.pendingOutBytes === 0 && !client.waiting) {
+    if (client.closeAfterReply && client.pendingOutBytes === 0 && client.inflight === 0) {
       client.socket.end();
       this.#forget(client);
     }
@@ -357,7 +417,9 @@ export class Server {
   /** Pauses reading from a client that has too much unsent output or too much queued input. */
   #updateReading(client: Client): void {
     client.outputBlocked = client.pendingOutBytes >= clientOutputPauseBytes;
-    const pause = client.outputBlocked || (client.waiting && client.parser.buffered >= waitingInputPauseBytes);
+    const pause =
+      client.outputBlocked ||
+      ((client.waiting || this.#backpressured.has(client)) && client.parser.buffered >= waitingInputPauseBytes);
     if (pause && !client.socketPaused) {
       client.socket.pause();
       client.socketPaused = true;
@@ -399,6 +461,7 @@ export class Server {
     if (client.closed) return;
     client.closed = true;
     this.unwatchAll(client);
+    this.#backpressured.delete(client);
     this.clients.delete(client.id);
     this.#flushQueue.delete(client);
   }
@@ -434,7 +497,7 @@ export class Server {
     for (const client of this.clients.values()) {
       if (client.softLimitSinceMs > 0 && this.#overOutputLimits(client, now)) continue;
       // Like Redis's blocked clients, a client waiting on a command is not timed out.
-      if (idleLimit > 0 && !client.waiting && client.lastInteractionMs < idleLimit) {
+      if (idleLimit > 0 && client.inflight === 0 && !client.waiting && client.lastInteractionMs < idleLimit) {
         log("verbose", `Closing idle client id=${client.id} addr=${client.addr}`);
         this.closeClient(client);
       }

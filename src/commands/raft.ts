@@ -1,0 +1,174 @@
+// RedisRaft's administration commands (DESIGN §7): RAFT.CLUSTER, RAFT.NODE, RAFT.TRANSFER_LEADER,
+// RAFT.TIMEOUT_NOW, RAFT.DEBUG, RAFT.INFO. They run on the node that received them and call
+// into the node's other threads, so their replies come later (beginAsync/endAsync).
+
+import { errors } from "../resp/reply.ts";
+import { parseInt64 } from "../util/number.ts";
+import { infoText } from "./info-command.ts";
+import { Flag, command, type CommandSpec, type ServerContext } from "./types.ts";
+
+const flags = Flag.local | Flag.admin | Flag.noMulti | Flag.noscript | Flag.stale;
+
+/** Runs an admin operation whose reply comes later; `op` returns an error line or null. */
+function later(ctx: ServerContext, op: () => Promise<string | null>, ok: (ctx: ServerContext) => void = (c) => c.reply.ok()): void {
+  const { server, client, reply } = ctx;
+  server.beginAsync(client, "other");
+  op()
+    .then(
+      (error) => (error === null ? ok(ctx) : reply.error(error)),
+      (e: Error) => reply.error(e.message.startsWith("ERR ") ? e.message : `ERR ${e.message}`),
+    )
+    .finally(() => server.endAsync(client));
+}
+
+/** The node's admin interface, or null after replying that this server has no Raft. */
+function adminOrReply(ctx: ServerContext): NonNullable<ServerContext["server"]["admin"]> | null {
+  const admin = ctx.server.admin;
+  if (admin === null) ctx.reply.error("ERR this server runs --standalone, without Raft");
+  return admin;
+}
+
+function clusterInit(ctx: ServerContext, argv: string[]): void {
+  const admin = adminOrReply(ctx);
+  if (admin === null) return;
+  if (argv.length > 3) {
+    ctx.reply.error(errors.wrongArgs("raft.cluster|init"));
+    return;
+  }
+  const dbid = argv.length === 3 ? argv[2] : null;
+  if (dbid !== null && !/^[0-9a-zA-Z]{1,32}$/.test(dbid)) {
+    ctx.reply.error("ERR invalid dbid: up to 32 letters and digits");
+    return;
+  }
+  let created = "";
+  later(
+    ctx,
+    async () => {
+      created = await admin.init(dbid);
+      return null;
+    },
+    (c) => c.reply.simple(`OK ${created}`),
+  );
+}
+
+function nodeIdOrReply(ctx: ServerContext, text: string): number | null {
+  const v = parseInt64(text);
+  if (v === null || v < 1n || v > 2147483647n) {
+    ctx.reply.error("ERR invalid node id");
+    return null;
+  }
+  return Number(v);
+}
+
+export const raftCommands: readonly CommandSpec[] = [
+  command({
+    name: "raft.cluster",
+    arity: -2,
+    flags,
+    group: "cluster",
+    summary: "Creates or joins a raftis cluster.",
+    since: "0.1.0",
+    subcommands: [
+      command({
+        name: "raft.cluster|init",
+        arity: -2,
+        flags,
+        group: "cluster",
+        summary: "Initializes a new cluster with this node as its only member; replies OK <dbid>.",
+        since: "0.1.0",
+        runLocal: clusterInit,
+      }),
+    ],
+  }),
+  command({
+    name: "raft.transfer_leader",
+    arity: -1,
+    flags,
+    group: "cluster",
+    summary: "Transfers leadership to the given node (or the most up-to-date one).",
+    since: "0.1.0",
+    runLocal: (ctx, argv) => {
+      const admin = adminOrReply(ctx);
+      if (admin === null) return;
+      if (argv.length > 2) {
+        ctx.reply.error(errors.wrongArgs("raft.transfer_leader"));
+        return;
+      }
+      const to = argv.length === 2 ? nodeIdOrReply(ctx, argv[1]) : 0;
+      if (to === null) return;
+      later(ctx, async () => {
+        const why = await admin.transferLeader(to === 0 ? null : to);
+        return why === null ? null : `ERR cannot transfer leadership: ${why}`;
+      });
+    },
+  }),
+  command({
+    name: "raft.timeout_now",
+    arity: 1,
+    flags,
+    group: "cluster",
+    summary: "Makes this node start an election now.",
+    since: "0.1.0",
+    runLocal: (ctx) => {
+      const admin = adminOrReply(ctx);
+      if (admin === null) return;
+      later(ctx, async () => {
+        const why = await admin.timeoutNow();
+        return why === null ? null : `ERR cannot start an election: ${why}`;
+      });
+    },
+  }),
+  command({
+    name: "raft.debug",
+    arity: -2,
+    flags,
+    group: "cluster",
+    summary: "Debugging commands: COMPACT takes a snapshot and compacts the log now.",
+    since: "0.1.0",
+    subcommands: [
+      command({
+        name: "raft.debug|compact",
+        arity: 2,
+        flags,
+        group: "cluster",
+        summary: "Takes a snapshot now and compacts the log before it.",
+        since: "0.1.0",
+        runLocal: (ctx) => {
+          const admin = adminOrReply(ctx);
+          if (admin === null) return;
+          if (!admin.executor.initialized) {
+            ctx.reply.error("NOCLUSTER No Raft Cluster");
+            return;
+          }
+          later(ctx, async () => {
+            await admin.compact();
+            return null;
+          });
+        },
+      }),
+    ],
+  }),
+  command({
+    name: "raft.info",
+    arity: -1,
+    flags: Flag.local | Flag.stale | Flag.loading,
+    group: "cluster",
+    summary: "Shows the Raft state of this node (as INFO raft).",
+    since: "0.1.0",
+    runLocal: (ctx) => {
+      const { server, client, reply } = ctx;
+      const refresh = server.infoRefresh;
+      if (refresh === null) {
+        reply.verbatim(infoText(server, ["raft"]));
+        return;
+      }
+      server.beginAsync(client, "other");
+      refresh(["raft"])
+        .then(
+          () => reply.verbatim(infoText(server, ["raft"])),
+          (e: Error) => reply.error(`ERR Cannot collect INFO: ${e.message}`),
+        )
+        .finally(() => server.endAsync(client));
+    },
+  }),
+];

@@ -1,0 +1,284 @@
+// A raftis node (DESIGN §1): the main thread (this file's RaftNode, the server and the state
+// machine), the Raft worker and the storage worker, wired by SharedArrayBuffer rings for the hot
+// path and comlink for the control plane. start() recovers what --dir holds, or initializes a
+// cluster (--init / RAFT.CLUSTER INIT), then serves.
+
+import * as Comlink from "comlink";
+import type { StartOptions } from "../config/cli.ts";
+import type { Settings } from "../config/settings.ts";
+import { commandTable } from "../commands/index.ts";
+import { ringCommandBytes, ringEventBytes, ringPersistBytes, ringPersistedBytes, raftUncommittedBytesMaxDefault } from "../constants.ts";
+import type { Entry, HardState, RaftConfig, Snapshot } from "../raft/types.ts";
+import { createDoorbell } from "../ring/doorbell.ts";
+import { createRingBuffer } from "../ring/layout.ts";
+import { createRingPair } from "../ring/pair.ts";
+import { Server } from "../server/server.ts";
+import type { RecoveredState } from "../storage/types.ts";
+import { assert } from "../util/assert.ts";
+import { log } from "../util/log.ts";
+import type { RaftWorkerApi } from "../../workers/raft.worker.ts";
+import type { StorageWorkerApi } from "../../workers/storage.worker.ts";
+import { ChannelReceiver, ChannelSender } from "./channel.ts";
+import { decodeConfState, encodeConfState } from "./conf-state-codec.ts";
+import { raftInfo } from "./raft-info.ts";
+import { RaftExecutor } from "./raft-executor.ts";
+import { decodeNodeSnapshot, encodeNodeSnapshot } from "./snapshot-codec.ts";
+import { entryTypeOf } from "./thread-protocol.ts";
+
+/** The admin operations RAFT.* commands call (src/commands/raft.ts). */
+export interface NodeAdmin {
+  readonly executor: RaftExecutor;
+  /** RAFT.CLUSTER INIT: creates a cluster of one; resolves to its dbid. */
+  init(dbid: string | null): Promise<string>;
+  /** RAFT.DEBUG COMPACT: snapshot now and compact the log. */
+  compact(): Promise<void>;
+  transferLeader(to: number | null): Promise<string | null>;
+  timeoutNow(): Promise<string | null>;
+}
+
+export class RaftNode implements NodeAdmin {
+  readonly server: Server;
+  readonly executor: RaftExecutor;
+  readonly settings: Settings;
+  readonly #raftWorker: Worker;
+  readonly #storageWorker: Worker;
+  readonly raft: Comlink.Remote<RaftWorkerApi>;
+  readonly storage: Comlink.Remote<StorageWorkerApi>;
+  #status: Awaited<ReturnType<RaftWorkerApi["status"]>> = null;
+  #storageStats: Awaited<ReturnType<StorageWorkerApi["stats"]>> | null = null;
+  #snapshotting = false;
+  #lastSnapshotIndex = 0;
+  #stopping = false;
+
+  private constructor(settings: Settings, configFile: string | null) {
+    this.settings = settings;
+    const raftDoorbell = createDoorbell();
+    const main = createRingPair({ toWorkerBytes: ringCommandBytes, fromWorkerBytes: ringEventBytes, doorbell: raftDoorbell });
+    const storageRings = { toWorker: createRingBuffer(ringPersistBytes), fromWorker: createRingBuffer(ringPersistedBytes) };
+    let executor: RaftExecutor | null = null;
+    this.server = new Server({
+      settings,
+      configFile,
+      onShutdown: () => void this.shutdown(0),
+      executor: (server) => {
+        executor = new RaftExecutor(server, commandTable, new ChannelSender(main.producer), new ChannelReceiver(main.consumer));
+        return executor;
+      },
+    });
+    assert(executor !== null, "the server built the Raft executor");
+    this.executor = executor;
+    this.server.mode = "cluster";
+    this.server.admin = this;
+    const stopping = (): boolean => this.#stopping;
+    this.#raftWorker = spawnWorker(new URL("../../workers/raft.worker.ts", import.meta.url), "raft", stopping);
+    this.#storageWorker = spawnWorker(new URL("../../workers/storage.worker.ts", import.meta.url), "storage", stopping);
+    this.raft = Comlink.wrap<RaftWorkerApi>(this.#raftWorker);
+    this.storage = Comlink.wrap<StorageWorkerApi>(this.#storageWorker);
+    this.#pendingAttach = { main: main.buffers, storageRings, raftDoorbell };
+  }
+
+  readonly #pendingAttach: {
+    main: { toWorker: SharedArrayBuffer; fromWorker: SharedArrayBuffer };
+    storageRings: { toWorker: SharedArrayBuffer; fromWorker: SharedArrayBuffer };
+    raftDoorbell: Int32Array;
+  };
+
+  static async start(options: StartOptions): Promise<RaftNode> {
+    const node = new RaftNode(options.settings, options.configFile);
+    await node.#boot(options);
+    return node;
+  }
+
+  async #boot(options: StartOptions): Promise<void> {
+    const s = this.settings;
+    const { main, storageRings, raftDoorbell } = this.#pendingAttach;
+    this.executor.hooks = {
+      removed: () => this.#removed(),
+      wantSnapshot: () => void this.compact().catch((e: Error) => log("warning", `Snapshot failed: ${e.message}`)),
+      loadSnapshot: (_index, _term, data) => this.#loadSnapshot(data),
+    };
+    this.server.infoSections.set("raft", () => raftInfo(this, this.#status, this.#storageStats));
+    this.server.infoRefresh = async (sections) => {
+      const wanted = sections.map((x) => x.toLowerCase());
+      if (!wanted.includes("raft") && !wanted.includes("everything")) return;
+      [this.#status, this.#storageStats] = await Promise.all([this.raft.status(), this.storage.stats()]);
+    };
+    const recovered = await this.storage.start({
+      rings: storageRings,
+      raftDoorbell,
+      dir: s.dir,
+      memory: s.raftStorage === "memory",
+      fsync: s.raftLogFsync,
+      loglevel: s.loglevel,
+    });
+    await this.raft.attach({ mainRings: main, storageRings, doorbell: raftDoorbell, loglevel: s.loglevel });
+    void this.executor.processEvents();
+    // Listen first: with --port 0 the address to announce is known only now.
+    this.server.listen();
+    if (recovered.hardState !== null) {
+      await this.#restore(recovered);
+    } else if (options.init) {
+      const dbid = await this.init(null);
+      log("notice", `Cluster initialized (dbid ${dbid}) at first start (--init)`);
+    } else {
+      log("notice", "No cluster state in --dir: waiting for RAFT.CLUSTER INIT or JOIN");
+    }
+  }
+
+  /** host:port clients reach this node at (raft.addr, else --bind/--port). */
+  get announcedAddr(): string {
+    if (this.settings.raftAddr !== "") return this.settings.raftAddr;
+    const host = this.settings.bind.split(/\s+/).find((h) => h !== "0.0.0.0" && h !== "::" && h !== "") ?? "127.0.0.1";
+    return `${host}:${this.server.ports[0] ?? this.settings.port}`;
+  }
+
+  /** host:port peers reach this node's bus at (raft.bus-addr, else addr's host and the bus port). */
+  get announcedBusAddr(): string {
+    if (this.settings.raftBusAddr !== "") return this.settings.raftBusAddr;
+    const host = this.announcedAddr.slice(0, this.announcedAddr.lastIndexOf(":"));
+    const port = this.settings.raftBusPort || (this.server.ports[0] ?? this.settings.port) + 10000;
+    return `${host}:${port}`;
+  }
+
+  async #restore(state: RecoveredState): Promise<void> {
+    const hs = state.hardState;
+    assert(hs !== null, "restoring a node with an identity");
+    this.executor.nodeId = hs.nodeId;
+    this.executor.clusterId = hs.clusterId;
+    let snapshot: Snapshot | null = null;
+    if (state.snapshot !== null) {
+      const meta = { index: state.snapshot.meta.lastIndex, term: state.snapshot.meta.lastTerm, conf: decodeConfState(state.snapshot.meta.config) };
+      snapshot = { meta, data: state.snapshot.data };
+      this.#loadSnapshot(state.snapshot.data);
+      this.executor.appliedIndex = meta.index;
+      this.executor.appliedTerm = meta.term;
+      this.#lastSnapshotIndex = meta.index;
+    }
+    const entries: Entry[] = state.entries.map((e) => ({ index: e.index, term: e.term, type: entryTypeOf(e.type), data: e.data }));
+    const hardState: HardState = { term: hs.term, vote: hs.vote, commit: 0 };
+    log("notice", `Recovered node ${hs.nodeId} of cluster ${hs.clusterId}: term ${hs.term}, snapshot at ${snapshot?.meta.index ?? 0}, ${entries.length} log entries`);
+    await this.raft.start(this.#raftConfig(hs.nodeId, { initial: { hardState, snapshot, entries } }), { tickMs: this.#tickMs() });
+  }
+
+  async init(dbid: string | null): Promise<string> {
+    if (this.executor.initialized) throw new Error("ERR Already cluster member");
+    const nodeId = this.settings.raftId || randomNodeId();
+    const clusterId = dbid ?? randomDbid();
+    await this.storage.setIdentity({ clusterId, nodeId });
+    this.executor.nodeId = nodeId;
+    this.executor.clusterId = clusterId;
+    await this.raft.start(this.#raftConfig(nodeId, { bootstrapVoters: [nodeId] }), { tickMs: this.#tickMs() });
+    return clusterId;
+  }
+
+  /** Snapshots the state machine at its applied index, saves it, and lets Raft compact. */
+  async compact(): Promise<void> {
+    if (this.#snapshotting) return;
+    this.#snapshotting = true;
+    try {
+      const index = this.executor.appliedIndex;
+      const term = this.executor.appliedTerm;
+      if (index === 0 || index === this.#lastSnapshotIndex) return;
+      const data = encodeNodeSnapshot(this.server.engine, this.executor.members);
+      await this.storage.saveSnapshot(index, term, encodeConfState(this.executor.members.conf), data);
+      await this.raft.snapshotTaken(index, Comlink.transfer(data, [data.buffer as ArrayBuffer]));
+      this.#lastSnapshotIndex = index;
+      log("notice", `Snapshot taken at index ${index} (${data.length} bytes)`);
+    } finally {
+      this.#snapshotting = false;
+    }
+  }
+
+  get lastSnapshotIndex(): number {
+    return this.#lastSnapshotIndex;
+  }
+
+  async transferLeader(to: number | null): Promise<string | null> {
+    const r = await this.raft.transferLeader(to ?? 0);
+    return r === null ? null : r.reason;
+  }
+
+  async timeoutNow(): Promise<string | null> {
+    const r = await this.raft.campaign();
+    return r === null ? null : r.reason;
+  }
+
+  #loadSnapshot(data: Uint8Array): void {
+    const members = decodeNodeSnapshot(data, this.server.engine);
+    this.executor.members.setConf(members.conf);
+    for (const id of members.ids()) {
+      const a = members.address(id);
+      if (a !== undefined) this.executor.members.setAddress(id, a);
+    }
+  }
+
+  #removed(): void {
+    log("warning", `This node (${this.executor.nodeId}) was removed from the cluster`);
+    if (this.settings.raftShutdownOnRemove) void this.shutdown(0);
+  }
+
+  #tickMs(): number {
+    return Math.max(1, Math.min(this.settings.raftPeriodicInterval, Math.floor(this.settings.raftElectionTimeout / 10)));
+  }
+
+  #raftConfig(id: number, extra: Partial<RaftConfig>): RaftConfig {
+    const s = this.settings;
+    const tick = this.#tickMs();
+    const electionTicks = Math.max(2, Math.round(s.raftElectionTimeout / tick));
+    return {
+      id,
+      seed: (id ^ Date.now()) >>> 0,
+      electionTicks,
+      heartbeatTicks: Math.max(1, Math.min(electionTicks - 1, Math.round(s.raftRequestTimeout / tick))),
+      preVote: true,
+      checkQuorum: true,
+      maxInflightMsgs: s.raftAppendReqMaxCount,
+      maxSizePerMsgBytes: s.raftAppendReqMaxSize,
+      maxUncommittedBytes: raftUncommittedBytesMaxDefault,
+      snapshotThresholdBytes: s.raftLogMaxFileSize,
+      snapshotChunkBytes: s.raftSnapshotReqMaxSize,
+      autoPromote: true,
+      ...extra,
+    };
+  }
+
+  /** Stops serving, stops the workers, exits. */
+  async shutdown(code: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.server.stop();
+    this.executor.stop();
+    try {
+      await Promise.race([Promise.all([this.raft.stop(), this.storage.stop()]), Bun.sleep(2000)]);
+    } finally {
+      this.#raftWorker.terminate();
+      this.#storageWorker.terminate();
+      process.exit(code);
+    }
+  }
+}
+
+/** A worker whose death ends the node: its state can no longer be trusted (BUN-NOTES). */
+function spawnWorker(url: URL, name: string, stopping: () => boolean): Worker {
+  const w = new Worker(url);
+  w.addEventListener("error", (e) => {
+    log("warning", `The ${name} worker failed: ${e.message}; stopping the node`);
+    process.exit(1);
+  });
+  w.addEventListener("close", () => {
+    if (stopping()) return;
+    log("warning", `The ${name} worker exited; stopping the node`);
+    process.exit(1);
+  });
+  return w;
+}
+
+function randomNodeId(): number {
+  return 1 + Math.floor(Math.random() * 2147483646);
+}
+
+function randomDbid(): string {
+  let s = "";
+  for (let i = 0; i < 32; i++) s += "0123456789abcdef"[Math.floor(Math.random() * 16)];
+  return s;
+}

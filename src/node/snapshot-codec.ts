@@ -1,0 +1,126 @@
+// A node snapshot: the state machine at an applied index — every key with its value and expiry,
+// the log's time (Engine.lastAppliedMs) and the members' addresses — as one byte string that a
+// restarted node, or a follower behind the compacted log, loads instead of the entries it covers.
+//
+// Layout: msgpack header {v, appliedMs, members, keys}, then one msgpack record per key:
+// [key, type, payload, expireAt (0 = none), encoding flag]. Strings travel as bytes (bin).
+
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import type { Engine } from "../engine/engine.ts";
+import { HashValue } from "../engine/types/hash.ts";
+import { ListValue } from "../engine/types/list.ts";
+import { SetValue } from "../engine/types/set.ts";
+import { ZSetValue } from "../engine/types/zset.ts";
+import type { Value } from "../engine/value.ts";
+import { binaryToBytes, bytesToBinary } from "../util/bytes.ts";
+import { Members } from "./members.ts";
+
+const version = 1;
+const T = { string: 0, hash: 1, list: 2, set: 3, zset: 4 } as const;
+
+export class SnapshotDecodeError extends Error {
+  override name = "SnapshotDecodeError";
+}
+
+type Record = [Uint8Array, number, unknown, number, number];
+
+function encodeValue(v: Value): [number, unknown, number] {
+  if (typeof v === "string") return [T.string, binaryToBytes(v), 0];
+  switch (v.type) {
+    case "hash": {
+      const flat: Uint8Array[] = [];
+      for (const [f, x] of v.entries()) flat.push(binaryToBytes(f), binaryToBytes(x));
+      return [T.hash, flat, v.isListpack ? 1 : 0];
+    }
+    case "list":
+      return [T.list, v.toArray().map(binaryToBytes), 0];
+    case "set":
+      return [T.set, [...v.members()].map(binaryToBytes), v.isIntset ? 1 : 0];
+    case "zset": {
+      const flat: (Uint8Array | number)[] = [];
+      for (const [m, score] of v.entries()) flat.push(binaryToBytes(m), score);
+      return [T.zset, flat, v.isListpack ? 1 : 0];
+    }
+  }
+}
+
+/** Serializes the engine's keyspace and the members. */
+export function encodeNodeSnapshot(engine: Engine, members: Members): Uint8Array {
+  const enc = new Encoder();
+  const parts: Uint8Array[] = [];
+  const db = engine.db;
+  parts.push(enc.encode({ v: version, appliedMs: engine.lastAppliedMs, members: members.toBytes(), keys: db.size }));
+  for (const [key, value] of db.entries()) {
+    const [type, payload, flag] = encodeValue(value);
+    const record: Record = [binaryToBytes(key), type, payload, db.getExpire(key) ?? 0, flag];
+    parts.push(enc.encode(record));
+  }
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function bytes(x: unknown): string {
+  if (!(x instanceof Uint8Array)) throw new SnapshotDecodeError("expected bytes");
+  return bytesToBinary(x);
+}
+
+function decodeValue(type: number, payload: unknown, flag: number, engine: Engine): Value {
+  const settings = engine.settings;
+  if (type === T.string) return bytes(payload);
+  if (!Array.isArray(payload)) throw new SnapshotDecodeError(`value of type ${type} is not a list`);
+  switch (type) {
+    case T.hash: {
+      const h = new HashValue();
+      for (let i = 0; i + 1 < payload.length; i += 2) h.set(bytes(payload[i]), bytes(payload[i + 1]), settings);
+      return h;
+    }
+    case T.list: {
+      const l = new ListValue();
+      for (const x of payload) l.pushBack(bytes(x));
+      return l;
+    }
+    case T.set: {
+      const s = flag === 1 ? SetValue.emptyIntset() : SetValue.forFirstMember(payload.length > 0 ? bytes(payload[0]) : "x");
+      for (const x of payload) s.add(bytes(x), settings);
+      return s;
+    }
+    case T.zset: {
+      const entries: [string, number][] = [];
+      for (let i = 0; i + 1 < payload.length; i += 2) entries.push([bytes(payload[i]), Number(payload[i + 1])]);
+      return ZSetValue.restore(flag === 1, entries);
+    }
+    default:
+      throw new SnapshotDecodeError(`unknown value type ${type}`);
+  }
+}
+
+/** Replaces the engine's keyspace with the snapshot's; returns the members it holds. */
+export function decodeNodeSnapshot(data: Uint8Array, engine: Engine): Members {
+  const dec = new Decoder();
+  const stream = dec.decodeMulti(data);
+  const first = stream.next();
+  if (first.done) throw new SnapshotDecodeError("empty snapshot");
+  const header = first.value as { v?: number; appliedMs?: number; members?: Uint8Array; keys?: number };
+  if (header.v !== version || !(header.members instanceof Uint8Array)) throw new SnapshotDecodeError(`unknown snapshot version ${String(header.v)}`);
+  const db = engine.db;
+  db.flush();
+  engine.lastAppliedMs = header.appliedMs ?? 0;
+  let count = 0;
+  for (const item of stream) {
+    if (!Array.isArray(item) || item.length !== 5) throw new SnapshotDecodeError(`bad record #${count}`);
+    const [key, type, payload, expireAt, flag] = item as Record;
+    const k = bytes(key);
+    db.set(k, decodeValue(type, payload, flag, engine));
+    if (expireAt > 0) db.setExpire(k, expireAt);
+    count++;
+  }
+  if (count !== header.keys) throw new SnapshotDecodeError(`snapshot holds ${count} keys, header says ${header.keys}`);
+  return Members.fromBytes(header.members);
+}
