@@ -76,20 +76,20 @@ function keyOf(rng: Rng, pool: Pool): string {
 }
 
 /**
- * A key for ZADD/ZINCRBY: as keyOf, but "missing" stays missing (a string instead), and "str"
- * never gets big members (it must stay a listpack when it holds a sorted set).
+ * A key for ZADD/ZINCRBY: as keyOf, but "missing" stays missing (a string instead), and big
+ * members only go to b* and d* ("str" and s* must stay listpacks when they hold sorted sets).
  */
 function writeKeyOf(rng: Rng, pool: Pool): string {
   const k = keyOf(rng, pool);
-  if (pool === "b" && (k === "str" || k === "missing")) return `d${rng.nextInt(2)}`;
+  if (pool === "b" && !/^[bd]/.test(k)) return `d${rng.nextInt(2)}`;
   return k === "missing" ? "str" : k;
 }
 
 /** Sources for lex commands: never the big sets, nor mixed-score skip lists. */
 function lexKey(rng: Rng): string {
-  const k = keyOf(rng, !tiny && rng.nextInt(3) === 0 ? "z" : "x");
-  // With tiny limits "str" may hold a mixed-score skip list.
-  return tiny && k === "str" ? "x0" : k;
+  // With tiny limits any key written with mixed scores ("str", s*, z*) may be a skip list.
+  if (tiny) return rng.nextInt(30) === 0 ? "missing" : `x${rng.nextInt(3)}`;
+  return keyOf(rng, rng.nextInt(3) === 0 ? "z" : "x");
 }
 
 /** Keys that are surely listpacks: ZSCAN returns them whole, in order, whatever the cursor. */
