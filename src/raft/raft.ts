@@ -174,7 +174,13 @@ export class RaftCore {
     this.#snapshotMembership = init.snapshot === null ? Membership.empty : Membership.from(init.snapshot.meta.conf);
     this.#term = init.hardState.term;
     this.#vote = init.hardState.vote;
-    assert(this.#log.lastTerm() <= this.#term, "no entry newer than the persisted term");
+    if (this.#log.lastTerm() > this.#term) {
+      // A crash tore a write after its entries (or snapshot) and before its hard state. Nothing
+      // that write promised has left (its messagesAfterPersist wait for all of it), so no vote
+      // of ours in a newer term was ever seen: take the entries' term, with no vote.
+      this.#term = this.#log.lastTerm();
+      this.#vote = noNode;
+    }
     this.#prevHard = { ...init.hardState };
 
     const empty = init.snapshot === null && init.entries.length === 0 && init.hardState.term === 0;

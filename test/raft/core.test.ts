@@ -81,6 +81,24 @@ describe("durability order", () => {
     c.onPersisted(3, 3);
     expect(c.status().persisted).toBe(3);
   });
+
+  test("a write torn between its entries (or snapshot) and its hard state restarts at their term, with no vote", () => {
+    // A ready holds entries of a new term and the hard state naming that term (maybe a vote);
+    // storage writes them in that order, so a crash can keep the entries and lose the hard
+    // state. The ready's messagesAfterPersist (the vote, the acknowledgement) never left.
+    // (Found by the simulator's torn writes: the restart used to fail an assertion.)
+    const boot = { term: 1, index: 1, type: "conf" as const, data: encodeConfEntry({ change: null, conf: { voters: [1, 2, 3], learners: [], removed: [] } }) };
+    const c = new RaftCore({
+      id: 2,
+      seed: 1,
+      initial: { hardState: { term: 1, vote: 0, commit: 1 }, snapshot: null, entries: [boot, { term: 3, index: 2, type: "noop", data: new Uint8Array(0) }] },
+    });
+    expect([c.term, c.status().vote, c.lastIndex]).toEqual([3, 0, 2]);
+    expect(c.ready().hardState).toEqual({ term: 3, vote: 0, commit: 1 }); // written again at once
+    const meta = { index: 5, term: 4, conf: { voters: [1, 2, 3], learners: [], removed: [] } };
+    const s = new RaftCore({ id: 2, seed: 1, initial: { hardState: { term: 2, vote: 3, commit: 1 }, snapshot: { meta, data: new Uint8Array(0) }, entries: [] } });
+    expect([s.term, s.status().vote, s.committedIndex]).toEqual([4, 0, 5]);
+  });
 });
 
 describe("plain data", () => {
