@@ -244,7 +244,8 @@ describe("set commands match redis-server", () => {
     for (let i = 0; i < cmds.length; i++) {
       const [cmd] = cmds[i];
       if (cmd === "OBJECT") {
-        encoding = x[i].t === "bulk" ? x[i].v : "";
+        const reply = x[i];
+        encoding = reply.t === "bulk" ? reply.v : "";
         if (encoding === "hashtable") converted = true;
       }
       if (cmd === "SSCAN" && encoding !== "intset") continue; // a page of a hash table
