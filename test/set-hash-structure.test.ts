@@ -134,3 +134,19 @@ describe("HashValue", () => {
     expect(h.encoding()).toBe("hashtable");
   });
 });
+
+describe("restore (snapshots)", () => {
+  test("keeps the encoding whatever the conversion rules would say", () => {
+    const table = SetValue.restore(false, ["1", "2", "3"]);
+    expect(table.encoding()).toBe("hashtable");
+    expect(new Set(table.members())).toEqual(new Set(["1", "2", "3"]));
+    const ints = SetValue.restore(true, ["5", "-3", "10"]);
+    expect(ints.encoding()).toBe("intset");
+    expect([...ints.members()]).toEqual(["-3", "5", "10"]);
+    const small = HashValue.restore(false, [["a", "1"]]);
+    expect(small.encoding()).toBe("hashtable");
+    const listpack = HashValue.restore(true, [["b", "2"], ["a", "1"]]);
+    expect(listpack.encoding()).toBe("listpack");
+    expect([...listpack.entries()]).toEqual([["b", "2"], ["a", "1"]]);
+  });
+});

@@ -20,6 +20,14 @@ export class HashValue implements CollectionValue {
   /** Would Redis hold this hash in a listpack? Only ever goes from true to false. */
   #listpack = true;
 
+  /** Rebuilds a hash with the encoding it had (snapshots): no conversion rule runs. */
+  static restore(listpack: boolean, entries: Iterable<readonly [string, string]>): HashValue {
+    const h = new HashValue();
+    h.#listpack = listpack;
+    for (const [field, value] of entries) h.#fields.set(field, value);
+    return h;
+  }
+
   get size(): number {
     return this.#fields.size;
   }

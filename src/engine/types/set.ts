@@ -55,6 +55,24 @@ export class SetValue implements CollectionValue {
     return new SetValue(isIntsetMember(member));
   }
 
+  /**
+   * Rebuilds a set with the encoding it had (snapshots): no conversion rule runs. Members of an
+   * intset must be canonical integers; they are sorted here.
+   */
+  static restore(intset: boolean, members: Iterable<string>): SetValue {
+    const set = new SetValue(intset);
+    if (set.#ints !== null) {
+      for (const m of members) {
+        assert(isIntsetMember(m), "an intset holds integers only");
+        set.#ints.push(m);
+      }
+      set.#ints.sort(compareIntStrings);
+    } else {
+      for (const m of members) (set.#dict as Dict<true>).set(m, true);
+    }
+    return set;
+  }
+
   get size(): number {
     return this.#ints !== null ? this.#ints.length : (this.#dict as Dict<true>).size;
   }
