@@ -39,9 +39,11 @@ function lookupHllOrReply(ctx: DataContext, key: string, write: boolean): string
  * Stores HLL bytes at `key`: an existing key keeps its TTL. Redis modifies HLLs in place after
  * unsharing them, which always leaves a "raw" string, even for short sparse HLLs.
  */
-function storeHll(db: Keyspace, key: string, existed: boolean, bytes: string): void {
+function storeHll(db: Keyspace, key: string, existed: boolean, hll: Hll): void {
+  const bytes = hll.toString();
   db.set(key, bytes, existed);
   recordStringEncoding(db, key, bytes, "raw");
+  Hll.remember(bytes, hll);
 }
 
 /** dbUnshareStringValue without a change: the string becomes "raw" but nothing is signalled. */
@@ -60,8 +62,7 @@ function pfadd(ctx: DataContext, argv: string[]): void {
     const r = hll.add(argv[i], hllSparseMaxBytes);
     if (r === -1) {
       // Redis changed the value in place up to here and keeps those changes.
-      const partial = hll.toString();
-      if (partial !== old) storeHll(ctx.db, key, true, partial);
+      if (hll.toString() !== old) storeHll(ctx.db, key, true, hll);
       ctx.reply.error(corruptHllError);
       return;
     }
@@ -69,9 +70,10 @@ function pfadd(ctx: DataContext, argv: string[]): void {
   }
   if (updated > 0) {
     hll.invalidateCache();
-    storeHll(ctx.db, key, old !== undefined, hll.toString());
+    storeHll(ctx.db, key, old !== undefined, hll);
   } else {
     markUnshared(ctx.db, key, old as string);
+    Hll.remember(old as string, hll);
   }
   ctx.reply.int(updated > 0 ? 1 : 0);
 }
@@ -84,10 +86,12 @@ function pfcount(ctx: DataContext, argv: string[]): void {
       const value = lookupHllOrReply(ctx, argv[i], false);
       if (value === null) return;
       if (value === undefined) continue;
-      if (!Hll.fromString(value).mergeInto(max)) {
+      const hll = Hll.fromString(value);
+      if (!hll.mergeInto(max)) {
         ctx.reply.error(corruptHllError);
         return;
       }
+      Hll.remember(value, hll);
     }
     ctx.reply.int(estimateCardinality(rawHistogram(max)));
     return;
@@ -113,7 +117,7 @@ function pfcount(ctx: DataContext, argv: string[]): void {
   }
   const card = estimateCardinality(histo);
   hll.setCachedCardinality(card);
-  storeHll(ctx.db, key, true, hll.toString());
+  storeHll(ctx.db, key, true, hll);
   ctx.reply.int(card);
 }
 
@@ -131,6 +135,7 @@ function pfmerge(ctx: DataContext, argv: string[]): void {
       ctx.reply.error(corruptHllError);
       return;
     }
+    Hll.remember(value, hll);
   }
   const key = argv[1];
   // Already checked above when it exists; lookupWrite removes it if it just expired.
@@ -144,7 +149,7 @@ function pfmerge(ctx: DataContext, argv: string[]): void {
     if (max[j] !== 0) dest.setRegister(j, max[j], hllSparseMaxBytes);
   }
   dest.invalidateCache();
-  storeHll(ctx.db, key, old !== undefined, dest.toString());
+  storeHll(ctx.db, key, old !== undefined, dest);
   ctx.reply.ok();
 }
 
@@ -168,7 +173,7 @@ function pfdebug(ctx: DataContext, argv: string[]): void {
           ctx.reply.error(corruptHllError);
           return;
         }
-        storeHll(ctx.db, key, true, hll.toString());
+        storeHll(ctx.db, key, true, hll);
       }
       ctx.reply.array(hllRegisters);
       for (let j = 0; j < hllRegisters; j++) ctx.reply.int(hll.denseRegister(j));
@@ -193,7 +198,7 @@ function pfdebug(ctx: DataContext, argv: string[]): void {
         ctx.reply.error(corruptHllError);
         return;
       }
-      storeHll(ctx.db, key, true, hll.toString());
+      storeHll(ctx.db, key, true, hll);
       ctx.reply.int(1);
       return;
     }

@@ -83,6 +83,9 @@ function denseSetRaw(b: Uint8Array, base: number, index: number, value: number):
   b[byte + 1] = (b[byte + 1] & ~(registerMax >> fb8)) | (value >> fb8);
 }
 
+/** One decoded HLL kept for the next command on the same bytes (see Hll.remember). */
+const remembered: { text: string | null; hll: Hll | null } = { text: null, hll: null };
+
 /** A register histogram: how many registers hold each value 0..63. */
 export type RegisterHistogram = Int32Array;
 
@@ -109,13 +112,33 @@ export class Hll {
     return h;
   }
 
-  /** An HLL over the bytes of a string that passed isValidHll. */
+  /**
+   * An HLL over the bytes of a string that passed isValidHll. The caller owns the result and
+   * may change it. If `s` is the string last passed to remember(), its decoded copy is handed
+   * over instead of decoding 12 KB again (a PFADD stream on one key pays for it once).
+   */
   static fromString(s: string): Hll {
+    if (s === remembered.text && remembered.hll !== null) {
+      const hll = remembered.hll;
+      remembered.text = null;
+      remembered.hll = null;
+      return hll;
+    }
     assert(isValidHll(s), "an HLL is decoded only after validation");
     const spare = s.charCodeAt(encodingOffset) === hllEncodingDense ? 1 : 64;
     const b = new Uint8Array(s.length + spare);
     b.set(binaryToBytes(s), 0);
     return new Hll(b, s.length);
+  }
+
+  /**
+   * Keeps `hll` as the decoded form of `text` (its toString()) for the next fromString(text).
+   * Call it only when done changing `hll`.
+   */
+  static remember(text: string, hll: Hll): void {
+    assert(text.length === hll.#len, "remembered text is the HLL's bytes");
+    remembered.text = text;
+    remembered.hll = hll;
   }
 
   get encoding(): number {
