@@ -90,12 +90,20 @@ test("sparse → dense promotion, one element at a time: every reply, length and
   const keys = 8;
   const promotedAt: number[] = [];
   for (let k = 0; k < keys; k++) {
-    let added = 0;
+    const key = `p${k}`;
+    const element = (n: number): string => `el:${rng.nextU32()}:${k}:${n}`;
+    // Up to 1200 elements in bulk (the same register updates, in the same order, as one
+    // element per command), then one per command with its length, until dense and beyond.
+    const bulk: string[][] = [];
+    for (let n = 0; n < 1200; n += 100) bulk.push(["PFADD", key, ...Array.from({ length: 100 }, (_, i) => element(n + i))]);
+    bulk.push(["GET", key]);
+    await same(bulk, `promotion (seed ${seed}, key ${k}, bulk)`);
+    let added = 1200;
     let dense = false;
-    while (!dense || added < 3200) {
+    while (!dense) {
       const cmds: string[][] = [];
-      for (let i = 0; i < 100; i++) cmds.push(["PFADD", `p${k}`, `el:${rng.nextU32()}:${k}:${added + i}`], ["STRLEN", `p${k}`]);
-      cmds.push(["GET", `p${k}`], ["PFCOUNT", `p${k}`], ["GET", `p${k}`]);
+      for (let i = 0; i < 100; i++) cmds.push(["PFADD", key, element(added + i)], ["STRLEN", key]);
+      cmds.push(["GET", key], ["PFCOUNT", key], ["GET", key]);
       const replies = await same(cmds, `promotion (seed ${seed}, key ${k}, after ${added})`);
       for (let i = 0; i < 100 && !dense; i++) {
         if (intValue(replies[2 * i + 1]) === 16 + 12288) {
