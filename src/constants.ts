@@ -31,6 +31,10 @@ export const replyBufferKeepBytes = 1024 * 1024;
 export const clientOutputPauseBytes = 4 * 1024 * 1024;
 /** Default hard limit for one client's unsent output (0 = none, as Redis's `normal` class). */
 export const clientOutputHardLimitBytesDefault = 0;
+/** Pipelined reads of one client waiting for a read barrier at once. */
+export const clientInflightReadsMax = 16;
+/** Pipelined writes of one client waiting for their commit at once. */
+export const clientInflightWritesMax = 1024;
 /** A command is timed for INFO commandstats once every this many calls (estimates usec). */
 export const commandTimingSampleEvery = 16;
 /** maxclients default, as Redis. */

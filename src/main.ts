@@ -38,7 +38,7 @@ async function startNode(options: StartOptions): Promise<void> {
   try {
     node = await RaftNode.start(options);
   } catch (e) {
-    log("warning", `Cannot start: ${(e as Error).message}`);
+    log("warning", (e as Error).message);
     process.exit(1);
   }
   announceReady(options, node.server.ports[0]);

@@ -452,14 +452,17 @@ describe("INFO", () => {
   test("sections for default, all, everything and lists of names match Redis (no latencystats)", async () => {
     const cmds = [["INFO"], ["INFO", "default"], ["INFO", "all"], ["INFO", "everything"], ["INFO", "server", "clients"], ["INFO", "CPU", "errorstats", "bogus"], ["INFO", "default", "commandstats"], ["INFO", "keyspace"]];
     const [e, a] = await both(cmds);
-    for (let i = 0; i < cmds.length; i++) expect(headers(a[i])).toEqual(headers(e[i]).filter((h) => h !== "# Latencystats"));
+    // A raftis node adds its Raft section (with `everything`, as Redis module sections).
+    for (let i = 0; i < cmds.length; i++) expect(headers(a[i]).filter((h) => h !== "# Raft")).toEqual(headers(e[i]).filter((h) => h !== "# Latencystats"));
+    expect(headers(a[3])).toContain("# Raft");
   });
 
   test("the text is sections joined by a blank line, lines end with CRLF", async () => {
     const c = await raftis.client();
     try {
       const t = text(await c.call("INFO", "cpu", "cluster"));
-      expect(t).toMatch(/^# CPU\r\n(used_cpu_\w+:\d+\.\d{6}\r\n)+\r\n# Cluster\r\ncluster_enabled:0\r\n$/);
+      // A raftis node is a cluster node: cluster-aware clients follow its leader.
+      expect(t).toMatch(/^# CPU\r\n(used_cpu_\w+:\d+\.\d{6}\r\n)+\r\n# Cluster\r\ncluster_enabled:1\r\n$/);
     } finally {
       c.close();
     }
@@ -474,7 +477,7 @@ describe("INFO", () => {
         .map((l) => l.slice(0, l.indexOf(":")));
     const ours = new Set(["raftis_version", "bun_version", "client_output_buffer_limit_disconnections"]);
     const redisNames = new Set(names(e));
-    const unknown = names(a).filter((n) => !redisNames.has(n) && !ours.has(n) && !/^(cmdstat_|errorstat_|db\d)/.test(n));
+    const unknown = names(a).filter((n) => !redisNames.has(n) && !ours.has(n) && !/^(cmdstat_|errorstat_|db\d|raft_)/.test(n));
     expect(unknown).toEqual([]);
     const info = text(a);
     expect(info).toContain("redis_version:7.0.15\r\n");
@@ -680,7 +683,8 @@ describe("requirepass", () => {
     await Promise.all([pRaftis?.stop(), pRedis?.stop()]);
   });
 
-  const idFree = (v: RespValue): string => showReply(v).replace(/"id", :\d+/, '"id", :ID');
+  // A raftis node is a cluster node: HELLO says mode "cluster" where redis-server says "standalone".
+  const idFree = (v: RespValue): string => showReply(v).replace(/"id", :\d+/, '"id", :ID').replace('"mode", "cluster"', '"mode", "standalone"');
 
   test("NOAUTH until AUTH, WRONGPASS, HELLO AUTH, RESET logs out; as Redis", async () => {
     const cmds = [

@@ -114,7 +114,11 @@ export class RaftNode implements NodeAdmin {
     await this.raft.attach({ mainRings: main, storageRings, doorbell: raftDoorbell, loglevel: s.loglevel });
     void this.executor.processEvents();
     // Listen first: with --port 0 the address to announce is known only now.
-    this.server.listen();
+    try {
+      this.server.listen();
+    } catch (e) {
+      throw new Error(`Failed listening on ${s.bind}:${s.port}: ${(e as Error).message}`);
+    }
     if (recovered.hardState !== null) {
       await this.#restore(recovered);
     } else if (options.init) {
@@ -122,7 +126,16 @@ export class RaftNode implements NodeAdmin {
       log("notice", `Cluster initialized (dbid ${dbid}) at first start (--init)`);
     } else {
       log("notice", "No cluster state in --dir: waiting for RAFT.CLUSTER INIT or JOIN");
+      return;
     }
+    // A cluster of one elects itself at once: announce readiness once it can serve.
+    const self = this.executor.nodeId;
+    const alone = (): boolean => {
+      const voters = this.executor.members.conf.voters;
+      return voters.length === 0 || (voters.length === 1 && voters[0] === self);
+    };
+    const deadline = Date.now() + 2 * this.settings.raftElectionTimeout;
+    while (alone() && !this.executor.leaderReady && Date.now() < deadline) await Bun.sleep(2);
   }
 
   /** host:port clients reach this node at (raft.addr, else --bind/--port). */

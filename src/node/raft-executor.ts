@@ -386,11 +386,18 @@ export class RaftExecutor implements Executor {
     const client = own?.client ?? null;
     const target = client !== null && !client.closed ? client.reply : this.#scratch;
     switch (entry.kind) {
-      case EntryKind.command:
-        server.engine.apply(this.#invocation(entry.commands[0]), entry.timestampMs, e.index, target);
+      case EntryKind.command: {
+        const cmd = this.#invocation(entry.commands[0]);
+        server.engine.apply(cmd, entry.timestampMs, e.index, target);
+        // The proposer counted the call when its client sent it; replicas count it here, as
+        // Redis replicas count what they replay.
+        if (own === undefined) server.stats.called(server.stats.statFor(cmd.spec), null, false);
         break;
+      }
       case EntryKind.multi: {
         const cmds = entry.commands.map((argv) => this.#invocation(argv));
+        // Like Redis, each command inside EXEC counts as a call (EXEC itself was counted).
+        for (const c of cmds) if (c.spec.run !== undefined) server.stats.called(server.stats.statFor(c.spec), null, false);
         // Connection commands queued in the transaction run where its client is.
         server.engine.applyMulti(cmds, entry.timestampMs, e.index, target, (c) => {
           if (target !== this.#scratch && client !== null) server.dispatcher.run(client, c.spec, c.argv);

@@ -5,7 +5,7 @@
 
 import type { CommandTable } from "../commands/registry.ts";
 import { Flag, type CommandSpec } from "../commands/types.ts";
-import { commandTimingSampleEvery, multiQueueMaxCommands } from "../constants.ts";
+import { clientInflightReadsMax, clientInflightWritesMax, commandTimingSampleEvery, multiQueueMaxCommands } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import { errors } from "../resp/reply.ts";
 import type { Client, InflightKind } from "./client.ts";
@@ -60,7 +60,17 @@ export class Dispatcher {
    * in flight): the server holds it and calls again after resume().
    */
   execute(client: Client, argv: string[]): boolean {
-    if (client.inflight > 0 && this.#kindOf(client, argv) !== client.inflightKind) return false;
+    if (client.inflight > 0) {
+      // Replies of admitted requests are produced later, all at once: bounding how many may be
+      // in flight bounds the output a client that does not read can make us hold. Reads may
+      // return big values; writes mostly answer +OK, and a deep write pipeline keeps bulk
+      // loading fast (one Raft round commits the whole window).
+      const max = client.inflightKind === "read" ? clientInflightReadsMax : clientInflightWritesMax;
+      if (client.inflight >= max) return false;
+      // Only plain writes behind writes and reads behind reads keep reply order by themselves.
+      const kind = this.#kindOf(client, argv);
+      if (kind === "other" || kind !== client.inflightKind) return false;
+    }
     const server = this.#server;
     let spec = this.#table.lookup(argv[0]);
     if (spec === undefined) {

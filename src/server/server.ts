@@ -330,12 +330,13 @@ export class Server {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      const resumes = [...this.#resumeQueue];
-      this.#resumeQueue.clear();
-      for (const c of resumes) if (c.waiting && c.inflight === 0) this.resume(c);
+      // Flush first: a client whose output is now blocked must not run its held request.
       const queue = [...this.#flushQueue];
       this.#flushQueue.clear();
       for (const c of queue) this.flush(c);
+      const resumes = [...this.#resumeQueue];
+      this.#resumeQueue.clear();
+      for (const c of resumes) if (c.waiting && c.inflight === 0) this.resume(c);
     });
   }
 

@@ -34,12 +34,23 @@ async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Prom
 }
 
 /** Starts `bun src/main.ts` with `args` (plus --port 0 unless given) and waits until it serves. */
-export async function startRaftis(args: string[] = [], opts: { dir?: string } = {}): Promise<RunningServer> {
+/**
+ * Starts `bun src/main.ts` with `args` and waits until it serves. Unless the arguments say
+ * otherwise (--init, --join, --standalone, or `cluster: false`), the node initializes a
+ * one-node Raft cluster at start, with memory storage (`raft.storage memory`) unless
+ * `--raft.storage` is given: commands go through the whole Raft path.
+ */
+export async function startRaftis(args: string[] = [], opts: { dir?: string; cluster?: boolean } = {}): Promise<RunningServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "raftis-test-"));
   const ownDir = opts.dir === undefined;
   const full = [...args];
   if (!full.includes("--port")) full.push("--port", "0");
   if (!full.includes("--dir")) full.push("--dir", dir);
+  const chosen = full.includes("--init") || full.includes("--join") || full.includes("--standalone");
+  if (opts.cluster !== false && !chosen) {
+    full.push("--init");
+    if (!full.includes("--raft.storage")) full.push("--raft.storage", "memory");
+  }
   const proc = Bun.spawn(["bun", join(repoRoot, "src/main.ts"), ...full], {
     cwd: repoRoot,
     stdout: "pipe",
