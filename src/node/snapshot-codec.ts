@@ -71,26 +71,24 @@ function bytes(x: unknown): string {
   return bytesToBinary(x);
 }
 
-function decodeValue(type: number, payload: unknown, flag: number, engine: Engine): Value {
-  const settings = engine.settings;
+function decodeValue(type: number, payload: unknown, flag: number): Value {
   if (type === T.string) return bytes(payload);
   if (!Array.isArray(payload)) throw new SnapshotDecodeError(`value of type ${type} is not a list`);
   switch (type) {
     case T.hash: {
-      const h = new HashValue();
-      for (let i = 0; i + 1 < payload.length; i += 2) h.set(bytes(payload[i]), bytes(payload[i + 1]), settings);
-      return h;
+      const entries: [string, string][] = [];
+      for (let i = 0; i + 1 < payload.length; i += 2) entries.push([bytes(payload[i]), bytes(payload[i + 1])]);
+      // The encoding it had, not one derived again: it decides order and OBJECT ENCODING.
+      return HashValue.restore(flag === 1, entries);
     }
     case T.list: {
       const l = new ListValue();
       for (const x of payload) l.pushBack(bytes(x));
       return l;
     }
-    case T.set: {
-      const s = flag === 1 ? SetValue.emptyIntset() : SetValue.forFirstMember(payload.length > 0 ? bytes(payload[0]) : "x");
-      for (const x of payload) s.add(bytes(x), settings);
-      return s;
-    }
+    case T.set:
+      // A hash table of integers must stay one (SPOP picks and SMEMBERS order depend on it).
+      return SetValue.restore(flag === 1, payload.map(bytes));
     case T.zset: {
       const entries: [string, number][] = [];
       for (let i = 0; i + 1 < payload.length; i += 2) entries.push([bytes(payload[i]), Number(payload[i + 1])]);
@@ -117,7 +115,7 @@ export function decodeNodeSnapshot(data: Uint8Array, engine: Engine): Members {
     if (!Array.isArray(item) || item.length !== 5) throw new SnapshotDecodeError(`bad record #${count}`);
     const [key, type, payload, expireAt, flag] = item as Record;
     const k = bytes(key);
-    db.set(k, decodeValue(type, payload, flag, engine));
+    db.set(k, decodeValue(type, payload, flag));
     if (expireAt > 0) db.setExpire(k, expireAt);
     count++;
   }
