@@ -3,11 +3,12 @@
 // Raft run has: a node winning an election, and a node sending a granted vote. It only sees what
 // an operator with a network tap would (roles, messages): it never knows which bugs are planted.
 
-import type { NodeId } from "../raft/types.ts";
+import type { NodeId, Role } from "../raft/types.ts";
 import { simTickUs } from "../constants.ts";
 import type { Network, Weather } from "./network.ts";
 import type { NemesisMode, Profile } from "./profile.ts";
 import type { SimRandom } from "./random.ts";
+import { figure8, voteAmnesia, type Script } from "./schedules.ts";
 
 /** What the nemesis may do to the cluster (implemented by the simulation). */
 export interface NemesisHost {
@@ -22,10 +23,14 @@ export interface NemesisHost {
   liveIds(): NodeId[];
   /** The up node that leads with the highest term, if any. */
   leaderId(): NodeId | null;
+  /** The role of an up node; null when it is not up. */
+  roleOf(id: NodeId): Role | null;
   /** Incremented on every crash and restart of `id`: a scheduled action checks it is still the same run. */
   incarnation(id: NodeId): number;
   crash(id: NodeId, why: string): void;
   restart(id: NodeId, why: string): void;
+  /** An operator's RAFT.TIMEOUT_NOW: `id` starts an election now. */
+  campaign(id: NodeId, why: string): void;
   /** Scales `id`'s tick rate (1 = its normal pace; 0.5 = half as many ticks). */
   setClock(id: NodeId, rate: number): void;
   transferLeadership(): void;
@@ -52,19 +57,22 @@ type Action =
   | "addLearner"
   | "promote"
   | "removeFollower"
-  | "removeLeader";
+  | "removeLeader"
+  | "figure8"
+  | "voteAmnesia";
 
 type Weights = Partial<Record<Action, number>>;
 
 const modeWeights: Record<NemesisMode, Weights> = {
   mixed: {
     partition: 5, isolate: 5, oneWay: 6, healLinks: 10, weather: 5, crash: 6, crashLeader: 5, crashMajority: 2, crashAll: 1,
-    restart: 14, clock: 4, isolateLeader: 2, transfer: 4, addLearner: 2, promote: 3, removeFollower: 1, removeLeader: 1,
+    restart: 14, clock: 4, isolateLeader: 2, transfer: 4, addLearner: 2, promote: 3, removeFollower: 1, removeLeader: 1, figure8: 1,
+    voteAmnesia: 1,
   },
   partitions: { partition: 10, isolate: 10, oneWay: 12, healLinks: 12, weather: 8, crash: 2, restart: 6, clock: 3, transfer: 3 },
   crashes: { crash: 10, crashLeader: 8, crashMajority: 5, crashAll: 3, restart: 22, weather: 3, healLinks: 3, oneWay: 2 },
-  "flaky-leaders": { restart: 14, crashLeader: 3, crash: 1, weather: 4, isolate: 2, oneWay: 2, healLinks: 5 },
-  "vote-crash": { crashAll: 3, crashMajority: 4, crashLeader: 6, crash: 2, restart: 12, weather: 4, healLinks: 2 },
+  "flaky-leaders": { figure8: 20, restart: 14, crashLeader: 3, crash: 1, weather: 4, isolate: 2, oneWay: 2, healLinks: 5 },
+  "vote-crash": { voteAmnesia: 20, crashAll: 3, crashMajority: 4, crashLeader: 6, crash: 2, restart: 12, weather: 4, healLinks: 2 },
   "stale-leader": { isolateLeader: 10, healLinks: 3, restart: 6, crash: 1, weather: 3, clock: 2, transfer: 2 },
   membership: {
     addLearner: 6, promote: 6, removeFollower: 4, removeLeader: 2, transfer: 6, crash: 3, crashLeader: 1, restart: 8, partition: 2,
@@ -76,11 +84,20 @@ export class Nemesis {
   readonly #host: NemesisHost;
   readonly #profile: Profile;
   readonly #weights: Weights;
+  /** A scripted schedule in progress (src/sim/schedules.ts): other actions wait for it. */
+  #script: Script | null = null;
+  #step = 0;
+  #stepDeadline = 0;
 
   constructor(host: NemesisHost, profile: Profile) {
     this.#host = host;
     this.#profile = profile;
     this.#weights = modeWeights[profile.mode];
+  }
+
+  /** A scripted schedule is under way (the heal waits for it, within reason). */
+  get busy(): boolean {
+    return this.#script !== null;
   }
 
   /** Time until the next action. */
@@ -90,6 +107,7 @@ export class Nemesis {
 
   /** One action of a fault phase. */
   act(): void {
+    if (this.#script !== null) return;
     const h = this.#host;
     const rng = h.rng;
     const action = rng.weighted(this.#weights as Record<Action, number>);
@@ -181,13 +199,53 @@ export class Nemesis {
       case "removeLeader":
         h.removeMember(true);
         return;
+      case "figure8":
+        this.#startScript(figure8(h));
+        return;
+      case "voteAmnesia":
+        this.#startScript(voteAmnesia(h));
+        return;
     }
+  }
+
+  #startScript(script: Script): void {
+    const h = this.#host;
+    this.#script = script;
+    this.#step = 0;
+    this.#stepDeadline = h.now() + script.steps[0].limitTicks * simTickUs;
+    h.note(`nemesis: ${script.name} begins`);
+    this.#pollScript();
+  }
+
+  #pollScript(): void {
+    const h = this.#host;
+    const script = this.#script;
+    if (script === null) return;
+    if (!h.inFaultPhase()) return this.#endScript("the fault phase ended");
+    const step = script.steps[this.#step];
+    const r = step.poll();
+    if (r === "abort") return this.#endScript(`the cluster went another way (${step.what})`);
+    if (r === "next") {
+      if (++this.#step === script.steps.length) return this.#endScript("done");
+      this.#stepDeadline = h.now() + script.steps[this.#step].limitTicks * simTickUs;
+    } else if (h.now() > this.#stepDeadline) {
+      return this.#endScript(`gave up waiting for ${step.what}`);
+    }
+    h.after(simTickUs / 2, () => this.#pollScript());
+  }
+
+  #endScript(why: string): void {
+    const h = this.#host;
+    h.note(`nemesis: ${this.#script?.name} ends: ${why}`);
+    this.#script = null;
+    h.network.heal();
   }
 
   /** A node just became leader. */
   onLeader(id: NodeId): void {
     const h = this.#host;
-    if (this.#profile.mode !== "flaky-leaders" || !h.inFaultPhase() || !h.rng.chance(0.6)) return;
+    this.#script?.onLeader?.(id);
+    if (this.#script !== null || this.#profile.mode !== "flaky-leaders" || !h.inFaultPhase() || !h.rng.chance(0.6)) return;
     // It has appended its noop (and soon clients' entries); cut it short before they spread.
     const inc = h.incarnation(id);
     const cutFirst = h.rng.chance(0.4);
@@ -208,7 +266,8 @@ export class Nemesis {
   /** `voter` just sent a granted vote to `candidate` (its vote is supposed to be on disk). */
   onVoteSent(voter: NodeId, candidate: NodeId, term: number): void {
     const h = this.#host;
-    if (this.#profile.mode !== "vote-crash" || !h.inFaultPhase() || !h.rng.chance(0.5)) return;
+    this.#script?.onVoteSent?.(voter, candidate, term);
+    if (this.#script !== null || this.#profile.mode !== "vote-crash" || !h.inFaultPhase() || !h.rng.chance(0.5)) return;
     h.crash(voter, `nemesis: crash ${voter} right after its vote for ${candidate} in term ${term}`);
     this.#restartLater([voter], 0, 15_000);
   }

@@ -28,6 +28,8 @@ export class Network {
   readonly #rng: SimRandom;
   /** Cut links, as linkKey(from, to). */
   readonly #cut = new Set<number>();
+  /** Extra loss on everything a node sends (a failing network card), by node. */
+  readonly #sendLoss = new Map<NodeId, number>();
   weather: Weather;
 
   constructor(rng: SimRandom, weather: Weather) {
@@ -39,7 +41,7 @@ export class Network {
   route(from: NodeId, to: NodeId): Fate {
     if (this.#cut.has(linkKey(from, to))) return { kind: "cut" };
     const w = this.weather;
-    if (this.#rng.chance(w.loss)) return { kind: "lost" };
+    if (this.#rng.chance(Math.max(w.loss, this.#sendLoss.get(from) ?? 0))) return { kind: "lost" };
     const copies = this.#rng.chance(w.dup) ? 2 : 1;
     const delays: number[] = [];
     for (let i = 0; i < copies; i++) {
@@ -77,9 +79,16 @@ export class Network {
     }
   }
 
-  /** Reopens every link. */
+  /** Everything `id` sends is lost with probability p (0: back to the weather's loss). */
+  setSendLoss(id: NodeId, p: number): void {
+    if (p > 0) this.#sendLoss.set(id, p);
+    else this.#sendLoss.delete(id);
+  }
+
+  /** Reopens every link and ends every node's extra loss. */
   heal(): void {
     this.#cut.clear();
+    this.#sendLoss.clear();
   }
 
   get cutCount(): number {

@@ -25,7 +25,7 @@ import { decodeConfEntry } from "../raft/conf-entry.ts";
 import { describeBytes } from "../raft/describe.ts";
 import { SafetyChecker } from "../raft/invariants.ts";
 import { RaftCore } from "../raft/raft.ts";
-import type { Message, NodeId, PlantedBugs, RaftConfig, Ready, Refusal } from "../raft/types.ts";
+import type { Message, NodeId, PlantedBugs, RaftConfig, Ready, Refusal, Role } from "../raft/types.ts";
 import { assert } from "../util/assert.ts";
 import { EventQueue } from "./event-queue.ts";
 import { decodeCommand, encodeCommand, KvMachine, type KvCommand, type KvResult } from "./kv-machine.ts";
@@ -225,12 +225,17 @@ class Simulation implements NemesisHost {
     const end = this.#queue.now + this.rng.between(30, 150) * simTickUs;
     this.#note(0, 0, `phase: faults until ${formatTime(end)}`);
     const loop = (): void => {
-      if (this.#phase !== "fault") return;
+      if (this.#phase !== "fault" || this.#queue.now >= end) return;
       this.#nemesis.act();
       this.#queue.after(this.#nemesis.nextDelayUs(), loop);
     };
     this.#queue.after(this.#nemesis.nextDelayUs(), loop);
-    this.#queue.at(end, () => this.#startHeal());
+    const healWhenIdle = (): void => {
+      // A scripted schedule finishes first (its steps have their own time limits).
+      if (this.#nemesis.busy) this.#queue.after(simTickUs, healWhenIdle);
+      else this.#startHeal();
+    };
+    this.#queue.at(end, healWhenIdle);
   }
 
   /** Every fault ends: links open, calm weather, normal clocks, every crashed node restarts. */
@@ -471,6 +476,11 @@ class Simulation implements NemesisHost {
       // Our writes it covers may or may not be in it: their clients will time out (unknown).
       for (const index of [...n.writes.keys()]) if (index <= snap.meta.index) n.writes.delete(index);
     }
+    // Newly committed entries are seen as committed (in this term) before they are applied, so
+    // that leader completeness is checked against them too.
+    if (rd.committedEntries.length > 0) this.#checkSafety();
+    const problems = this.#checker.observeApplied(n.id, rd.committedEntries);
+    if (problems.length > 0) this.#halt("safety", problems[0], [n.id]);
     for (const e of rd.committedEntries) {
       if (e.index !== n.kv.applied + 1) {
         this.#halt("safety", `state machine: node ${n.id} was handed entry ${e.term}/${e.index} to apply after ${n.kv.applied}`, [n.id]);
@@ -501,8 +511,6 @@ class Simulation implements NemesisHost {
         else this.#reply(w.req, "ok", result, 0);
       }
     }
-    const problems = this.#checker.observeApplied(n.id, rd.committedEntries);
-    if (problems.length > 0) this.#halt("safety", problems[0], [n.id]);
     for (const rs of rd.readStates) {
       const r = n.reads.get(describeBytes(rs.ctx));
       if (r !== undefined && r.index === null) r.index = rs.index; // unknown or repeated ctx: ignored
@@ -688,6 +696,20 @@ class Simulation implements NemesisHost {
       if (best === null || n.core.term > (best.core as RaftCore).term) best = n;
     }
     return best?.id ?? null;
+  }
+
+  roleOf(id: NodeId): Role | null {
+    const n = this.#node(id);
+    return n.state === "up" && n.core !== null ? n.core.role : null;
+  }
+
+  campaign(id: NodeId, why: string): void {
+    const n = this.#node(id);
+    if (n.state !== "up" || this.#phase !== "fault") return;
+    const core = n.core as RaftCore;
+    const res = this.#guard(n, "campaign", () => core.campaign());
+    this.#note(id, 0, `${why}${res.ok ? "" : `: refused (${res.reason})`}`);
+    this.#drain(n);
   }
 
   incarnation(id: NodeId): number {
