@@ -67,6 +67,35 @@ export class Dict<V> {
     return true;
   }
 
+  /**
+   * The exact slot layout: keys by slot (null for a free slot) and the free list in reuse
+   * order. Random picks (SPOP) depend on it, so a snapshot that must make a replica pick the
+   * same members as the leader carries it (see fromLayout).
+   */
+  layout(): { slots: (string | null)[]; free: number[] } {
+    return { slots: this.#keys.map((k) => k ?? null), free: [...this.#free] };
+  }
+
+  /** Rebuilds a dictionary with exactly the given layout; `valueOf` gives each key's value. */
+  static fromLayout<V>(slots: readonly (string | null)[], free: readonly number[], valueOf: (key: string) => V): Dict<V> {
+    const d = new Dict<V>();
+    for (let slot = 0; slot < slots.length; slot++) {
+      const key = slots[slot];
+      if (key === null) {
+        d.#keys.push(undefined);
+        d.#values.push(undefined);
+        continue;
+      }
+      assert(!d.#index.has(key), "a key holds one slot");
+      d.#index.set(key, slot);
+      d.#keys.push(key);
+      d.#values.push(valueOf(key));
+    }
+    for (const slot of free) assert(slot < slots.length && slots[slot] === null, "free slots are empty");
+    d.#free = [...free];
+    return d;
+  }
+
   clear(): void {
     this.#index.clear();
     this.#keys = [];

@@ -34,8 +34,12 @@ function encodeValue(v: Value): [number, unknown, number] {
     }
     case "list":
       return [T.list, v.toArray().map(binaryToBytes), 0];
-    case "set":
-      return [T.set, [...v.members()].map(binaryToBytes), v.isIntset ? 1 : 0];
+    case "set": {
+      // A hash table set travels with its slot layout: SPOP's picks depend on it.
+      const layout = v.layout();
+      if (layout === null) return [T.set, [...v.members()].map(binaryToBytes), 1];
+      return [T.set, [layout.slots.map((m) => (m === null ? null : binaryToBytes(m))), layout.free], 0];
+    }
     case "zset": {
       const flat: (Uint8Array | number)[] = [];
       for (const [m, score] of v.entries()) flat.push(binaryToBytes(m), score);
@@ -86,9 +90,16 @@ function decodeValue(type: number, payload: unknown, flag: number): Value {
       for (const x of payload) l.pushBack(bytes(x));
       return l;
     }
-    case T.set:
-      // A hash table of integers must stay one (SPOP picks and SMEMBERS order depend on it).
-      return SetValue.restore(flag === 1, payload.map(bytes));
+    case T.set: {
+      if (flag === 1) return SetValue.restore(true, payload.map(bytes));
+      // A hash table set comes back with the leader's exact slot layout (SPOP's picks).
+      const [slots, free] = payload as [unknown, unknown];
+      if (!Array.isArray(slots) || !Array.isArray(free)) throw new SnapshotDecodeError("bad set layout");
+      return SetValue.restoreLayout(
+        slots.map((m) => (m === null ? null : bytes(m))),
+        free.map((n) => Number(n)),
+      );
+    }
     case T.zset: {
       const entries: [string, number][] = [];
       for (let i = 0; i + 1 < payload.length; i += 2) entries.push([bytes(payload[i]), Number(payload[i + 1])]);

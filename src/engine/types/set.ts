@@ -73,6 +73,21 @@ export class SetValue implements CollectionValue {
     return set;
   }
 
+  /**
+   * A hashtable set's exact slot layout (null for an intset, whose order is its sort). SPOP's
+   * picks depend on it: snapshots carry it so a replica that loads one pops what the leader pops.
+   */
+  layout(): { slots: (string | null)[]; free: number[] } | null {
+    return this.#dict === null ? null : this.#dict.layout();
+  }
+
+  /** A hashtable set with exactly the given layout (see layout()). */
+  static restoreLayout(slots: readonly (string | null)[], free: readonly number[]): SetValue {
+    const set = new SetValue(false);
+    set.#dict = Dict.fromLayout(slots, free, () => true as const);
+    return set;
+  }
+
   get size(): number {
     return this.#ints !== null ? this.#ints.length : (this.#dict as Dict<true>).size;
   }
