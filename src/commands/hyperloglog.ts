@@ -277,7 +277,8 @@ export const hyperloglogCommands: readonly CommandSpec[] = [
   command({
     name: "pfcount",
     arity: -2,
-    flags: Flag.readonly,
+    // It refreshes the HLL's cached count: through the log, so every replica stores the same bytes.
+    flags: Flag.readonly | Flag.logged,
     firstKey: 1,
     lastKey: -1,
     keyStep: 1,

@@ -31,7 +31,18 @@ export const Flag = {
   local: 1 << 16,
   /** raftis: a read whose result depends on randomness or time (RANDOMKEY, TIME, ...). */
   random: 1 << 17,
+  /**
+   * raftis: read-only for clients (COMMAND INFO says readonly) but it may change the stored
+   * value, as PFCOUNT refreshes its cached count: on a cluster it goes through the log like a
+   * write, so every replica changes the same bytes.
+   */
+  logged: 1 << 18,
 } as const;
+
+/** Commands that change the state machine, so every replica must run them from the log. */
+export function goesThroughLog(spec: { readonly flags: number }): boolean {
+  return (spec.flags & (Flag.write | Flag.logged)) !== 0;
+}
 
 /** Redis's spelling of each flag, in COMMAND INFO order. raftis-only flags are not printed. */
 export const flagNames: readonly (readonly [number, string])[] = [

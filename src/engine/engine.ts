@@ -4,7 +4,7 @@
 // on any node gives the same keyspace and the same replies.
 
 import type { CommandSpec, DataContext } from "../commands/types.ts";
-import { Flag } from "../commands/types.ts";
+import { goesThroughLog } from "../commands/types.ts";
 import type { Reply } from "../resp/reply.ts";
 import { assert } from "../util/assert.ts";
 import { Keyspace } from "./keyspace.ts";
@@ -78,7 +78,7 @@ export class Engine {
 
   /** Runs a read-only command at `now` (the reading node's time, never below the last write's). */
   read(cmd: Invocation, now: number, seed: number, reply: Reply): void {
-    assert((cmd.spec.flags & Flag.write) === 0, "read() runs read-only commands");
+    assert(!goesThroughLog(cmd.spec), "read() runs commands that change nothing");
     this.#run(cmd, new ApplyContext(this.db, Math.max(now, this.lastAppliedMs), seed, reply, this.settings));
   }
 

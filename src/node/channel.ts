@@ -25,6 +25,7 @@ export class ChannelSender {
   #backlogBytes = 0;
   #pumping = false;
   #closed = false;
+  #backlogEvents = 0;
   /** Called when a backlog has fully drained into the ring. */
   onDrained: (() => void) | null = null;
   /** Called if the ring closes with messages still waiting (the other thread is gone). */
@@ -41,6 +42,11 @@ export class ChannelSender {
 
   get backlogBytes(): number {
     return this.#backlogBytes;
+  }
+
+  /** Times a message found the ring full (or a backlog ahead of it): backpressure events. */
+  get backlogEvents(): number {
+    return this.#backlogEvents;
   }
 
   /**
@@ -61,6 +67,7 @@ export class ChannelSender {
     }
     const message = new Uint8Array(length);
     fill(message);
+    if (this.#backlog.length === 0) this.#backlogEvents++;
     this.#enqueue(message, max);
     this.#pump();
   }

@@ -4,7 +4,7 @@
 // gets the apply's reply. Reads wait for a ReadIndex barrier (read-barrier.ts). DESIGN §2–§3.
 
 import type { CommandTable } from "../commands/registry.ts";
-import { Flag, type CommandSpec } from "../commands/types.ts";
+import { Flag, goesThroughLog, type CommandSpec } from "../commands/types.ts";
 import { raftWriteTimeoutMsDefault } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import { decodeConfEntry } from "../raft/conf-entry.ts";
@@ -97,6 +97,11 @@ export class RaftExecutor implements Executor {
     return this.#commands.backlogged;
   }
 
+  /** Times the command ring was full and clients stopped being read. */
+  get backpressureEvents(): number {
+    return this.#commands.backlogEvents;
+  }
+
   /** Processes events until stop(). */
   async processEvents(): Promise<void> {
     while (!this.#stopped) {
@@ -120,7 +125,7 @@ export class RaftExecutor implements Executor {
       client.reply.error(refusal);
       return;
     }
-    if ((cmd.spec.flags & Flag.write) !== 0) {
+    if (goesThroughLog(cmd.spec)) {
       this.#propose(client, EntryKind.command, [cmd]);
       return;
     }
@@ -129,7 +134,7 @@ export class RaftExecutor implements Executor {
 
   runMulti(client: Client, cmds: Invocation[]): void {
     const server = this.#server;
-    const hasWrite = cmds.some((c) => (c.spec.flags & Flag.write) !== 0);
+    const hasWrite = cmds.some((c) => goesThroughLog(c.spec));
     const hasData = cmds.some((c) => c.spec.run !== undefined);
     if (!hasData) {
       // Only connection commands: nothing to order against the log.
@@ -319,7 +324,9 @@ export class RaftExecutor implements Executor {
           break;
         case Ev.storageFailed:
           this.#storageFailed = r.text();
-          for (const w of this.#pending.all()) this.#answer(w, raftErrors.storage(this.#storageFailed));
+          log("warning", `Storage failed: ${this.#storageFailed}; refusing writes`);
+          // Part of their entries may be on disk and commit after a restart: indeterminate.
+          for (const w of this.#pending.all()) this.#answer(w, raftErrors.timeout);
           break;
         default:
           assert(false, `unknown event kind ${kind}`);

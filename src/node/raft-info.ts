@@ -33,6 +33,7 @@ export function raftInfo(node: RaftNode, status: Status | null, storage: (Storag
   lines.push(["raft_snapshot_last_term", status?.snapshotTerm ?? 0]);
   lines.push(["raft_pending_writes", ex.pendingWrites]);
   lines.push(["raft_pending_reads", ex.pendingReads]);
+  lines.push(["raft_command_ring_full_events", ex.backpressureEvents]);
   const fsyncs = storage?.fsyncCount ?? 0;
   lines.push(["raft_fsync_count", fsyncs]);
   lines.push(["raft_fsync_avg_microseconds", fsyncs > 0 ? Math.round((storage?.fsyncMicrosTotal ?? 0) / fsyncs) : 0]);

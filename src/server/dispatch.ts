@@ -4,7 +4,7 @@
 // Raft log in a cluster). The checks come in Redis 7.0's order, with its error texts.
 
 import type { CommandTable } from "../commands/registry.ts";
-import { Flag, type CommandSpec } from "../commands/types.ts";
+import { Flag, goesThroughLog, type CommandSpec } from "../commands/types.ts";
 import { clientInflightReadsMax, clientInflightWritesMax, commandTimingSampleEvery, multiQueueMaxCommands } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import { errors } from "../resp/reply.ts";
@@ -131,7 +131,7 @@ export class Dispatcher {
     const spec = this.#table.lookup(argv[0]);
     if (spec === undefined || spec.run === undefined) return "other";
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return "other";
-    return (spec.flags & Flag.write) !== 0 ? "write" : "read";
+    return goesThroughLog(spec) ? "write" : "read";
   }
 
   /** Runs a looked-up, checked command (also used by EXEC for its queue). */

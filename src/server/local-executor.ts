@@ -2,7 +2,7 @@
 // and a seed from a write counter, exactly as the Raft node will run them from log entries.
 
 import type { CommandSpec } from "../commands/types.ts";
-import { Flag } from "../commands/types.ts";
+import { goesThroughLog } from "../commands/types.ts";
 import { activeExpireKeysPerCycle } from "../constants.ts";
 import type { Invocation } from "../engine/engine.ts";
 import type { Client } from "./client.ts";
@@ -21,7 +21,7 @@ export class LocalExecutor implements Executor {
   run(client: Client, cmd: Invocation): void {
     const server = this.#server;
     const now = server.clock.now();
-    if ((cmd.spec.flags & Flag.write) !== 0) {
+    if (goesThroughLog(cmd.spec)) {
       server.engine.apply(cmd, now, ++this.#index, client.reply);
     } else {
       server.engine.read(cmd, now, server.nextReadSeed(), client.reply);
