@@ -151,6 +151,7 @@ export const params: readonly Param[] = [
   { name: "raft.storage", kind: "enum", field: "raftStorage", values: ["disk", "memory"], immutable: true },
   { name: "raft.cluster-password", kind: "string", field: "raftClusterPassword", immutable: true },
   { name: "raft.shutdown-on-remove", kind: "bool", field: "raftShutdownOnRemove" },
+  { name: "raft.ring-size", kind: "memory", field: "raftRingSize", min: 64 * 1024, max: 1024 * 1024 * 1024, immutable: true },
   { name: "raft.loglevel", kind: "enum", field: "raftLoglevel", values: ["debug", "verbose", "notice", "warning"] },
 ];
 

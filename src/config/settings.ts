@@ -2,7 +2,7 @@
 // Redis's and RedisRaft's option names onto these fields for the command line, config files
 // and CONFIG GET/SET.
 
-import { clientOutputHardLimitBytesDefault, clientQueryBufferLimitBytesDefault, maxClientsDefault } from "../constants.ts";
+import { clientOutputHardLimitBytesDefault, clientQueryBufferLimitBytesDefault, maxClientsDefault, ringCommandBytes } from "../constants.ts";
 import { defaultEngineSettings, type EngineSettings } from "../engine/settings.ts";
 
 export class Settings implements EngineSettings {
@@ -76,6 +76,8 @@ export class Settings implements EngineSettings {
   raftClusterPassword = "";
   raftShutdownOnRemove = true;
   raftLoglevel = "notice";
+  /** Capacity of each ring between the node's threads (bytes; rounded up to a power of two). */
+  raftRingSize = ringCommandBytes;
 
   constructor() {
     const engine = defaultEngineSettings();

@@ -7,7 +7,7 @@ import * as Comlink from "comlink";
 import type { StartOptions } from "../config/cli.ts";
 import type { Settings } from "../config/settings.ts";
 import { commandTable } from "../commands/index.ts";
-import { ringCommandBytes, ringEventBytes, ringPersistBytes, ringPersistedBytes, raftUncommittedBytesMaxDefault } from "../constants.ts";
+import { ringPersistedBytes, raftUncommittedBytesMaxDefault } from "../constants.ts";
 import type { Entry, HardState, RaftConfig, Snapshot } from "../raft/types.ts";
 import { createDoorbell } from "../ring/doorbell.ts";
 import { createRingBuffer } from "../ring/layout.ts";
@@ -53,8 +53,9 @@ export class RaftNode implements NodeAdmin {
   private constructor(settings: Settings, configFile: string | null) {
     this.settings = settings;
     const raftDoorbell = createDoorbell();
-    const main = createRingPair({ toWorkerBytes: ringCommandBytes, fromWorkerBytes: ringEventBytes, doorbell: raftDoorbell });
-    const storageRings = { toWorker: createRingBuffer(ringPersistBytes), fromWorker: createRingBuffer(ringPersistedBytes) };
+    const ring = powerOfTwoAtLeast(settings.raftRingSize);
+    const main = createRingPair({ toWorkerBytes: ring, fromWorkerBytes: ring, doorbell: raftDoorbell });
+    const storageRings = { toWorker: createRingBuffer(ring), fromWorker: createRingBuffer(ringPersistedBytes) };
     let executor: RaftExecutor | null = null;
     this.server = new Server({
       settings,
@@ -284,6 +285,12 @@ function spawnWorker(url: URL, name: string, stopping: () => boolean): Worker {
     process.exit(1);
   });
   return w;
+}
+
+function powerOfTwoAtLeast(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
 }
 
 function randomNodeId(): number {
