@@ -106,9 +106,12 @@ export class StorageDriver {
       if (first <= this.#storage.lastIndex) this.#storage.truncateFrom(first);
       this.#storage.append(batch.entries.map((e) => ({ index: e.index, term: e.term, type: entryTypeCode(e.type), data: e.data })));
     }
-    if (batch.hardState !== null) {
-      this.#term = batch.hardState.term;
-      this.#vote = batch.hardState.vote;
+    // The core's hard state also moves with every commit, but storage does not keep the commit
+    // index (it is recovered from the cluster): only a new term or vote costs a file rewrite.
+    const hs = batch.hardState;
+    if (hs !== null && (hs.term !== this.#term || hs.vote !== this.#vote)) {
+      this.#term = hs.term;
+      this.#vote = hs.vote;
       this.#storage.setHardState(this.#hardState(this.#term, this.#vote));
     }
   }
