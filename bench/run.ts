@@ -2,8 +2,12 @@
 // with redis-benchmark, printed as a markdown table with ratios. Suites:
 //   engine  SET/GET -c 50 at -P 1 and -P 16, single node without Raft vs redis-server
 //   types   lpush, rpop, sadd, hset, zadd, zrange (redis-benchmark's own tests / ZRANGE)
+//   node    one-node Raft cluster on disk (fsync on) vs redis-server appendfsync always
 // Benchmarks measure; they never fail on a figure.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startRaftis, startRedis, type RunningServer } from "../test/helpers/processes.ts";
 import { redisBenchmark, type BenchOptions, type BenchResult } from "./lib/redis-benchmark.ts";
 
@@ -54,7 +58,7 @@ function table(title: string, rows: readonly Row[], against = "redis-server"): s
 }
 
 async function engineSuite(): Promise<string> {
-  const [redis, raftis] = await Promise.all([startRedis(), startRaftis()]);
+  const [redis, raftis] = await Promise.all([startRedis(), startRaftis(["--standalone"])]);
   try {
     const n1 = quick ? 50_000 : 200_000;
     const n16 = quick ? 200_000 : 1_000_000;
@@ -69,7 +73,7 @@ async function engineSuite(): Promise<string> {
 }
 
 async function typesSuite(): Promise<string> {
-  const [redis, raftis] = await Promise.all([startRedis(), startRaftis()]);
+  const [redis, raftis] = await Promise.all([startRedis(), startRaftis(["--standalone"])]);
   try {
     const n = quick ? 50_000 : 200_000;
     const base = { clients: 50, pipeline: 16, requests: n * 2, keyspace: 100_000 };
@@ -89,10 +93,63 @@ async function typesSuite(): Promise<string> {
   }
 }
 
+/** fsyncs and log records so far, from INFO raft. */
+async function fsyncFigures(server: RunningServer): Promise<{ fsyncs: number; records: number }> {
+  const c = await server.client();
+  const info = await c.call("INFO", "raft");
+  c.close();
+  const text = info.t === "bulk" || info.t === "verbatim" ? info.v : "";
+  const field = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(text)?.[1] ?? 0);
+  return { fsyncs: field("raft_fsync_count"), records: field("raft_log_records_written") };
+}
+
+async function nodeSuite(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "raftis-bench-"));
+  const [redis, raftis] = await Promise.all([
+    startRedis(["--appendonly", "yes", "--appendfsync", "always", "--dir", dir]),
+    startRaftis(["--init", "--raft.storage", "disk", "--raft.log-fsync", "yes"]),
+  ]);
+  try {
+    const n = quick ? 20_000 : 100_000;
+    const rows: Row[] = [];
+    const fsync: string[] = [];
+    const cases: [string, Omit<BenchOptions, "port">][] = [
+      ["-c 50 -P 1", { tests: ["set"], clients: 50, pipeline: 1, requests: n, keyspace: 100_000 }],
+      ["-c 50 -P 16", { tests: ["set"], clients: 50, pipeline: 16, requests: n * 4, keyspace: 100_000 }],
+      ["-c 1 -P 1", { tests: ["set"], clients: 1, pipeline: 1, requests: quick ? 2_000 : 10_000, keyspace: 100_000 }],
+      ["-c 50 -P 1", { tests: ["get"], clients: 50, pipeline: 1, requests: n, keyspace: 100_000 }],
+    ];
+    for (const [label, opts] of cases) {
+      const before = await fsyncFigures(raftis);
+      const started = performance.now();
+      const r = await compare(label, redis, raftis, opts);
+      const seconds = (performance.now() - started) / 1000;
+      const after = await fsyncFigures(raftis);
+      rows.push(...r);
+      const fsyncs = after.fsyncs - before.fsyncs;
+      const records = after.records - before.records;
+      if (fsyncs > 0) fsync.push(`| ${r[0].workload} | ${fsyncs.toLocaleString("en-US")} | ${records.toLocaleString("en-US")} | ${(records / fsyncs).toFixed(1)} | ${Math.round(fsyncs / seconds).toLocaleString("en-US")} (both servers' runs) |`);
+    }
+    return [
+      table("One-node raftis cluster (disk, fsync on) vs redis-server appendonly + appendfsync always", rows, "redis always"),
+      "",
+      "raftis group commit during those runs:",
+      "",
+      "| workload | fsyncs | log records | records per fsync | fsyncs/s |",
+      "|---|---:|---:|---:|---:|",
+      ...fsync,
+    ].join("\n");
+  } finally {
+    await Promise.all([redis.stop(), raftis.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const sections: string[] = [];
 const started = Date.now();
 if (wanted("engine")) sections.push(await engineSuite());
 if (wanted("types")) sections.push(await typesSuite());
+if (wanted("node")) sections.push(await nodeSuite());
 const cpu = (await Bun.file("/proc/cpuinfo").text().catch(() => "")).match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
 console.log(`\n## raftis benchmark (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, ${cpu}, bun ${Bun.version})\n`);
 console.log(`Command: \`bun run bench ${args.join(" ")}\`; median of ${runs} interleaved runs; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
