@@ -288,7 +288,7 @@ export class Nemesis {
     const h = this.#host;
     const id = h.leaderId();
     if (id === null) return;
-    const rate = 0.2 + h.rng.float() * 0.4;
+    const rate = 0.1 + h.rng.float() * 0.3;
     h.network.isolate(id, h.liveIds());
     h.setClock(id, rate);
     h.note(`nemesis: isolate leader ${id} from its peers, its clock at ${rate.toFixed(2)}x`);

@@ -58,6 +58,7 @@ export interface Profile {
   readonly tornChance: number;
   readonly clients: number;
   readonly keys: number;
+  /** Of the requests of clients that both read and write, the share of reads. */
   readonly readShare: number;
   /** Of reads, the share sent to any node (followers ask the leader for a read index). */
   readonly followerReadShare: number;
@@ -72,9 +73,9 @@ export function drawProfile(rng: SimRandom, seed: number, nodes: 3 | 5 | null): 
     mixed: 3,
     partitions: 2,
     crashes: 2,
-    "flaky-leaders": 2,
-    "vote-crash": 2,
-    "stale-leader": 2,
+    "flaky-leaders": 3,
+    "vote-crash": 3,
+    "stale-leader": 3,
     membership: 2,
   });
   const tiny = rng.chance(0.5);

@@ -5,9 +5,10 @@
 //   the same; the first comes back, leads again for a moment (long enough to copy its old entry
 //   to some followers) and crashes; the second comes back. Counting replicas of an old-term
 //   entry would commit it here, and the second leader would then overwrite it.
-// - voteAmnesia: a follower is cut off (its term stays behind); the leader crashes; every node
-//   that grants a vote in the election crashes right after sending it and restarts at once; the
-//   winner is cut off as it wins, and the follower comes back and campaigns for the same term.
+// - voteAmnesia: a follower is cut off (its term stays behind); the leader crashes and restarts;
+//   every node that grants a vote in the election crashes right after sending it and restarts at
+//   once; the winner is cut off as it wins, and the follower comes back and campaigns for the
+//   same term.
 //   Each restarted voter must remember its vote.
 
 import type { NodeId } from "../raft/types.ts";
@@ -154,6 +155,8 @@ export function voteAmnesia(h: NemesisHost): Script {
         what: "a leader with a follower",
         limitTicks: 40,
         poll: () => {
+          h.network.heal();
+          for (const id of h.downIds()) h.restart(id, "nemesis voteAmnesia: every node up first");
           const l = h.leaderId();
           const followers = h.upIds().filter((id) => id !== l);
           if (l === null || followers.length === 0) return "wait";
@@ -165,8 +168,10 @@ export function voteAmnesia(h: NemesisHost): Script {
         },
       },
       pause(h, "the leader still leads", h.rng.between(1, 3), () => {
-        h.crash(l0, "nemesis voteAmnesia: crash the leader");
+        // Depose it without losing a node: the election needs everyone but the cut-off follower.
         crashVoters = true;
+        h.crash(l0, "nemesis voteAmnesia: crash the leader");
+        h.restart(l0, "nemesis voteAmnesia: it comes back a follower");
       }),
       {
         what: "a new leader X",
@@ -183,7 +188,7 @@ export function voteAmnesia(h: NemesisHost): Script {
       pause(h, "the follower campaigns", 4 * simElectionTicks, () => h.network.heal()),
     ],
     onLeader(id) {
-      if (!crashVoters || x !== 0 || id === l0 || id === y) return;
+      if (!crashVoters || x !== 0 || id === y) return;
       x = id;
       // Cut before its first messages leave: the voters must not learn that it won.
       h.network.isolate(x, h.liveIds());

@@ -104,6 +104,10 @@ class Halt extends Error {
 
 interface SimClient {
   readonly id: number;
+  /** Some clients mostly read, some mostly write: readers stick to whoever answers them. */
+  readonly readShare: number;
+  /** How long it waits for an answer (some give up on a silent node sooner than others). */
+  readonly timeoutUs: number;
   /** The node it believes leads. */
   target: NodeId;
 }
@@ -213,7 +217,9 @@ class Simulation implements NemesisHost {
     const voters = Array.from({ length: p.nodes }, (_, i) => i + 1);
     for (let i = 0; i < p.nodes; i++) this.#createNode(voters);
     for (let i = 0; i < p.clients; i++) {
-      const client: SimClient = { id: i + 1, target: this.rng.pick(voters) };
+      const readShare = i % 3 === 0 ? 0.9 : i % 3 === 1 ? 0.1 : p.readShare;
+      const timeoutUs = this.rng.between(simClientTimeoutUs / 5, simClientTimeoutUs);
+      const client: SimClient = { id: i + 1, readShare, timeoutUs, target: this.rng.pick(voters) };
       this.#clients.push(client);
       this.#queue.after(this.rng.between(0, p.thinkMaxUs), () => this.#issue(client));
     }
@@ -562,7 +568,7 @@ class Simulation implements NemesisHost {
   #issue(c: SimClient): void {
     if (this.#phase === "drain" || this.#phase === "done") return;
     const p = this.#profile;
-    const isRead = this.rng.chance(p.readShare);
+    const isRead = this.rng.chance(c.readShare);
     const key = `k${this.rng.int(p.keys)}`;
     const known = this.liveIds();
     if (!known.includes(c.target)) c.target = this.rng.pick(known);
@@ -579,7 +585,7 @@ class Simulation implements NemesisHost {
     const req: ClientRequest = { client: c.id, op, key, input, node, done: false };
     this.#note(node, 0, `c${c.id} -> ${node}: op ${op} ${kvModel.describeOp(input, undefined).replace(" → ?", "")} ${key}`);
     this.#queue.after(this.#clientDelay(), () => this.#request(req));
-    this.#queue.after(simClientTimeoutUs, () => this.#giveUp(req, "timeout"));
+    this.#queue.after(c.timeoutUs, () => this.#giveUp(req, "timeout"));
   }
 
   /** A request reaches its node. */
