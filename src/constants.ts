@@ -221,6 +221,8 @@ export const simVotersMin = 3;
 export const simTraceEventsKept = 4096;
 /** Events shown in a violation's trace. */
 export const simTraceLinesShown = 60;
+/** Elections and faults shown before a linearizability failure's culprit. */
+export const simTimelineShown = 16;
 /** Linearizability search steps per key before its result is "unknown". */
 export const simCheckStepsMax = 2_000_000;
 

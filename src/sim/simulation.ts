@@ -18,6 +18,7 @@ import {
   simLivenessElectionTimeouts,
   simNodesMax,
   simTickUs,
+  simTimelineShown,
   simTraceLinesShown,
   simVotersMin,
 } from "../constants.ts";
@@ -140,8 +141,8 @@ class Simulation implements NemesisHost {
   readonly #results = new Map<number, string>();
   /** Snapshot data taken or installed at each index (a state-machine digest). */
   readonly #snapshots = new Map<number, Uint8Array>();
-  /** Role changes, kept apart: the leadership timeline explains most linearizability failures. */
-  readonly #roleNotes: string[] = [];
+  /** Elections, crashes, restarts and faults, kept apart: they explain most linearizability failures. */
+  readonly #timeline: { time: number; text: string }[] = [];
   readonly #stats: SimStats = {
     events: 0,
     simulatedUs: 0,
@@ -331,8 +332,10 @@ class Simulation implements NemesisHost {
     this.#upDirty = true;
     const c = n.core;
     const s = initial.hardState;
-    this.#note(n.id, 0, `${why === null ? "start" : "restart"} ${n.id}: term=${s.term} vote=${s.vote} commit=${c.committedIndex} ` +
-      `snapshot=${initial.snapshot?.meta.index ?? 0} last=${c.lastIndex}${why === null ? "" : ` (${why})`}`);
+    const text = `${why === null ? "start" : "restart"} ${n.id}: term=${s.term} vote=${s.vote} commit=${c.committedIndex} ` +
+      `snapshot=${initial.snapshot?.meta.index ?? 0} last=${c.lastIndex}${why === null ? "" : ` (${why})`}`;
+    this.#note(n.id, 0, text);
+    if (why !== null) this.#timeline.push({ time: this.#queue.now, text });
     this.#scheduleTick(n);
     this.#drain(n);
   }
@@ -345,7 +348,9 @@ class Simulation implements NemesisHost {
     this.#stats.crashes++;
     if (torn !== null) this.#stats.tornWrites++;
     this.#down(n, "down");
-    this.#note(id, 0, `crash ${id} (${why})${torn === null ? "" : `; torn write: ${torn.kept} of ${torn.of} records kept`}`);
+    const text = `crash ${id} (${why})${torn === null ? "" : `; torn write: ${torn.kept} of ${torn.of} records kept`}`;
+    this.#note(id, 0, text);
+    this.#timeline.push({ time: this.#queue.now, text });
   }
 
   restart(id: NodeId, why: string): void {
@@ -425,7 +430,7 @@ class Simulation implements NemesisHost {
     if (ss.role !== "leader") return;
     this.#stats.leadersElected++;
     this.#stats.maxTerm = Math.max(this.#stats.maxTerm, core.term);
-    this.#roleNotes.push(`${formatTime(this.#queue.now)} ${text}`);
+    this.#timeline.push({ time: this.#queue.now, text });
     this.#nemesis.onLeader(n.id);
   }
 
@@ -728,6 +733,7 @@ class Simulation implements NemesisHost {
 
   note(text: string): void {
     this.#note(0, 0, text);
+    this.#timeline.push({ time: this.#queue.now, text });
   }
 
   transferLeadership(): void {
@@ -800,10 +806,13 @@ class Simulation implements NemesisHost {
     this.#stats.uncheckedKeys = result.unknownKeys.length;
     const anomaly = result.anomalies[0];
     if (anomaly === undefined) return null;
+    const until = anomaly.explanation?.culprit.op.complete ?? Infinity;
+    const events = this.#timeline.filter((e) => e.time <= until).slice(-simTimelineShown);
     const details = [
+      "(operation times are simulated microseconds)",
       ...formatNonLinearizable(kvModel, anomaly),
-      "leaders elected (last 12):",
-      ...this.#roleNotes.slice(-12).map((l) => `  ${l}`),
+      `elections and faults up to the culprit's completion (last ${simTimelineShown}):`,
+      ...events.map((e) => `  ${formatTime(e.time).padStart(9)} ${e.text}`),
     ];
     return { kind: "linearizability", summary: `key ${JSON.stringify(anomaly.key)} is not linearizable`, details };
   }
@@ -823,6 +832,8 @@ class Simulation implements NemesisHost {
     const details = [
       `at ${formatTime(this.#queue.now)}; last events${nodes === null ? "" : ` of node${nodes.length === 1 ? "" : "s"} ${nodes.join(", ")}`}:`,
       ...this.#trace.last(simTraceLinesShown, nodes).map((l) => `  ${l}`),
+      `elections and faults (last ${simTimelineShown}):`,
+      ...this.#timeline.slice(-simTimelineShown).map((e) => `  ${formatTime(e.time).padStart(9)} ${e.text}`),
       "nodes:",
       ...this.#sortedNodes().map((n) => `  ${this.#describeNode(n)}`),
     ];
