@@ -2,6 +2,7 @@
 
 import { adminCommands } from "./admin.ts";
 import { bitmapCommands } from "./bitmaps.ts";
+import { clusterCommands } from "./cluster.ts";
 import { connectionCommands } from "./connection.ts";
 import { hashCommands } from "./hashes.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
@@ -27,4 +28,5 @@ export const commandTable = new CommandTable([
   zsetCommands,
   hyperloglogCommands,
   raftCommands,
+  clusterCommands,
 ]);

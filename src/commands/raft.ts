@@ -16,7 +16,8 @@ function later(ctx: ServerContext, op: () => Promise<string | null>, ok: (ctx: S
   op()
     .then(
       (error) => (error === null ? ok(ctx) : reply.error(error)),
-      (e: Error) => reply.error(e.message.startsWith("ERR ") ? e.message : `ERR ${e.message}`),
+      // Error lines that carry their own code (MOVED, CLUSTERDOWN, TRYAGAIN, ...) pass as they are.
+      (e: Error) => reply.error(/^[A-Z][A-Z_]* /.test(e.message) ? e.message : `ERR ${e.message}`),
     )
     .finally(() => server.endAsync(client));
 }
@@ -70,6 +71,28 @@ export const raftCommands: readonly CommandSpec[] = [
     since: "0.1.0",
     subcommands: [
       command({
+        name: "raft.cluster|join",
+        arity: -3,
+        flags,
+        group: "cluster",
+        summary: "Joins an existing cluster through any of its nodes (host:port ...).",
+        since: "0.1.0",
+        runLocal: (ctx, argv) => {
+          const admin = adminOrReply(ctx);
+          if (admin === null) return;
+          const addrs = argv.slice(2);
+          const bad = addrs.find((a) => !/^[^\s:]+:\d{1,5}$/.test(a));
+          if (bad !== undefined) {
+            ctx.reply.error(`ERR invalid address '${bad}': expected host:port`);
+            return;
+          }
+          later(ctx, async () => {
+            await admin.join(addrs);
+            return null;
+          });
+        },
+      }),
+      command({
         name: "raft.cluster|init",
         arity: -2,
         flags,
@@ -77,6 +100,76 @@ export const raftCommands: readonly CommandSpec[] = [
         summary: "Initializes a new cluster with this node as its only member; replies OK <dbid>.",
         since: "0.1.0",
         runLocal: clusterInit,
+      }),
+    ],
+  }),
+  command({
+    name: "raft.node",
+    arity: -2,
+    flags,
+    group: "cluster",
+    summary: "Adds or removes a cluster member (run on the leader).",
+    since: "0.1.0",
+    subcommands: [
+      command({
+        name: "raft.node|add",
+        arity: -4,
+        flags,
+        group: "cluster",
+        summary: "Adds a node as a non-voting member, promoted once caught up; replies [id, dbid].",
+        since: "0.1.0",
+        runLocal: (ctx, argv) => {
+          const admin = adminOrReply(ctx);
+          if (admin === null) return;
+          if (argv.length > 5) {
+            ctx.reply.error(errors.wrongArgs("raft.node|add"));
+            return;
+          }
+          const id = parseInt64(argv[2]);
+          if (id === null || id < 0n || id > 2147483647n) {
+            ctx.reply.error("ERR invalid node id");
+            return;
+          }
+          const addr = argv[3];
+          const busAddr = argv.length === 5 ? argv[4] : null;
+          for (const a of [addr, busAddr]) {
+            if (a !== null && !/^[^\s:]+:\d{1,5}$/.test(a)) {
+              ctx.reply.error(`ERR invalid node address '${a}': expected host:port`);
+              return;
+            }
+          }
+          let added = { id: 0, dbid: "" };
+          later(
+            ctx,
+            async () => {
+              added = await admin.addNode(Number(id), addr, busAddr);
+              return null;
+            },
+            (c) => {
+              c.reply.array(2);
+              c.reply.int(added.id);
+              c.reply.bulk(added.dbid);
+            },
+          );
+        },
+      }),
+      command({
+        name: "raft.node|remove",
+        arity: 3,
+        flags,
+        group: "cluster",
+        summary: "Removes a member; a removed node shuts down. Removing the leader works.",
+        since: "0.1.0",
+        runLocal: (ctx, argv) => {
+          const admin = adminOrReply(ctx);
+          if (admin === null) return;
+          const id = nodeIdOrReply(ctx, argv[2]);
+          if (id === null) return;
+          later(ctx, async () => {
+            await admin.removeNode(id);
+            return null;
+          });
+        },
       }),
     ],
   }),

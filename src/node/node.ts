@@ -8,7 +8,7 @@ import type { StartOptions } from "../config/cli.ts";
 import type { Settings } from "../config/settings.ts";
 import { commandTable } from "../commands/index.ts";
 import { ringPersistedBytes, raftUncommittedBytesMaxDefault } from "../constants.ts";
-import type { Entry, HardState, RaftConfig, Snapshot } from "../raft/types.ts";
+import type { Entry, HardState, RaftConfig, Refusal, Snapshot } from "../raft/types.ts";
 import { createDoorbell } from "../ring/doorbell.ts";
 import { createRingBuffer } from "../ring/layout.ts";
 import { createRingPair } from "../ring/pair.ts";
@@ -21,7 +21,10 @@ import type { StorageWorkerApi } from "../../workers/storage.worker.ts";
 import { ChannelReceiver, ChannelSender } from "./channel.ts";
 import { decodeConfState, encodeConfState } from "./conf-state-codec.ts";
 import { raftInfo } from "./raft-info.ts";
-import { RaftExecutor } from "./raft-executor.ts";
+import { RaftExecutor, raftErrors } from "./raft-executor.ts";
+import { RespClient } from "../client/resp-client.ts";
+import { showReply } from "../resp/reply-parser.ts";
+import { encodeAddress } from "./members.ts";
 import { decodeNodeSnapshot, encodeNodeSnapshot } from "./snapshot-codec.ts";
 import { entryTypeOf } from "./thread-protocol.ts";
 
@@ -30,6 +33,12 @@ export interface NodeAdmin {
   readonly executor: RaftExecutor;
   /** RAFT.CLUSTER INIT: creates a cluster of one; resolves to its dbid. */
   init(dbid: string | null): Promise<string>;
+  /** RAFT.CLUSTER JOIN: asks the given nodes to add this one; resolves once added. */
+  join(addrs: readonly string[]): Promise<void>;
+  /** RAFT.NODE ADD (on the leader): adds a learner; resolves to its id and the dbid once committed. */
+  addNode(requestedId: number, addr: string, busAddr: string | null): Promise<{ id: number; dbid: string }>;
+  /** RAFT.NODE REMOVE (on the leader): removes a member once committed. */
+  removeNode(id: number): Promise<void>;
   /** RAFT.DEBUG COMPACT: snapshot now and compact the log. */
   compact(): Promise<void>;
   transferLeader(to: number | null): Promise<string | null>;
@@ -97,6 +106,7 @@ export class RaftNode implements NodeAdmin {
       removed: () => this.#removed(),
       wantSnapshot: () => void this.compact().catch((e: Error) => log("warning", `Snapshot failed: ${e.message}`)),
       loadSnapshot: (_index, _term, data) => this.#loadSnapshot(data),
+      membersChanged: () => this.#membersChanged(),
     };
     this.server.infoSections.set("raft", () => raftInfo(this, this.#status, this.#storageStats));
     this.server.infoRefresh = async (sections) => {
@@ -125,6 +135,9 @@ export class RaftNode implements NodeAdmin {
     } else if (options.init) {
       const dbid = await this.init(null);
       log("notice", `Cluster initialized (dbid ${dbid}) at first start (--init)`);
+    } else if (options.join.length > 0) {
+      await this.join(options.join);
+      return;
     } else {
       log("notice", "No cluster state in --dir: waiting for RAFT.CLUSTER INIT or JOIN");
       return;
@@ -159,6 +172,7 @@ export class RaftNode implements NodeAdmin {
     assert(hs !== null, "restoring a node with an identity");
     this.executor.nodeId = hs.nodeId;
     this.executor.clusterId = hs.clusterId;
+    this.executor.selfAddress = { addr: this.announcedAddr, busAddr: this.announcedBusAddr };
     let snapshot: Snapshot | null = null;
     if (state.snapshot !== null) {
       const meta = { index: state.snapshot.meta.lastIndex, term: state.snapshot.meta.lastTerm, conf: decodeConfState(state.snapshot.meta.config) };
@@ -174,6 +188,75 @@ export class RaftNode implements NodeAdmin {
     await this.raft.start(this.#raftConfig(hs.nodeId, { initial: { hardState, snapshot, entries } }), { tickMs: this.#tickMs() });
   }
 
+  async join(addrs: readonly string[]): Promise<void> {
+    if (this.executor.initialized) throw new Error("ERR Already cluster member");
+    const s = this.settings;
+    const deadline = Date.now() + s.raftJoinTimeout;
+    const queue = [...addrs];
+    let joined: { id: number; dbid: string } | null = null;
+    while (joined === null && Date.now() < deadline) {
+      for (let i = 0; i < queue.length && joined === null; i++) {
+        const target = queue[i];
+        const reply = await askNodeAdd(target, s.raftId, this.announcedAddr, this.announcedBusAddr, s.raftConnectionTimeout);
+        if (reply.kind === "joined") {
+          joined = reply;
+        } else if (reply.kind === "moved") {
+          log("verbose", `Join redirected to the leader at ${reply.addr}`);
+          if (!queue.includes(reply.addr)) queue.splice(i + 1, 0, reply.addr);
+        } else if (reply.kind === "failed") {
+          throw new Error(reply.message.startsWith("ERR") ? reply.message : `ERR ${reply.message}`);
+        } else {
+          log("verbose", `Join through ${target}: ${reply.message}; retrying`);
+        }
+      }
+      if (joined === null) await Bun.sleep(s.raftReconnectInterval);
+    }
+    if (joined === null) {
+      log("warning", `Could not join through ${addrs.join(", ")} within raft.join-timeout (${s.raftJoinTimeout} ms)`);
+      throw new Error("ERR failed to connect to cluster for join, please check logs");
+    }
+    log("notice", `Joined Raft cluster, node id: ${joined.id}, dbid: ${joined.dbid}`);
+    await this.storage.setIdentity({ clusterId: joined.dbid, nodeId: joined.id });
+    this.executor.nodeId = joined.id;
+    this.executor.clusterId = joined.dbid;
+    this.executor.selfAddress = { addr: this.announcedAddr, busAddr: this.announcedBusAddr };
+    // No voters: the leader sends this node the log (or a snapshot), then promotes it.
+    await this.raft.start(this.#raftConfig(joined.id, {}), { tickMs: this.#tickMs() });
+  }
+
+  async addNode(requestedId: number, addr: string, busAddr: string | null): Promise<{ id: number; dbid: string }> {
+    const ex = this.executor;
+    this.#requireLeader();
+    if (requestedId !== 0 && ex.members.known(requestedId)) throw new Error("ERR node id has already been used in this cluster");
+    let id = requestedId;
+    while (id === 0 || ex.members.known(id)) id = randomNodeId();
+    const bus = busAddr ?? defaultBusAddr(addr);
+    const r = await this.raft.proposeConfChange({ type: "addLearner", nodeId: id, context: encodeAddress({ addr, busAddr: bus }) });
+    if (!r.ok) throw new Error(confRefusal(r));
+    const term = await ex.whenApplied(r.firstIndex);
+    if (term !== r.term) throw new Error(raftErrors.lost);
+    return { id, dbid: ex.clusterId };
+  }
+
+  async removeNode(id: number): Promise<void> {
+    const ex = this.executor;
+    this.#requireLeader();
+    if (!ex.members.ids().includes(id)) throw new Error("ERR node id does not exist");
+    const r = await this.raft.proposeConfChange({ type: "remove", nodeId: id, context: new Uint8Array(0) });
+    if (!r.ok) throw new Error(confRefusal(r));
+    const term = await ex.whenApplied(r.firstIndex);
+    if (term !== r.term) throw new Error(raftErrors.lost);
+  }
+
+  /** Admin changes are made by the leader: anything else is redirected or refused. */
+  #requireLeader(): void {
+    const ex = this.executor;
+    if (!ex.initialized) throw new Error(raftErrors.noCluster);
+    if (ex.leaderReady) return;
+    const addr = ex.leaderId !== 0 && ex.leaderId !== ex.nodeId ? ex.members.address(ex.leaderId)?.addr : undefined;
+    throw new Error(addr !== undefined ? raftErrors.moved(addr) : raftErrors.noLeader);
+  }
+
   async init(dbid: string | null): Promise<string> {
     if (this.executor.initialized) throw new Error("ERR Already cluster member");
     const nodeId = this.settings.raftId || randomNodeId();
@@ -181,6 +264,7 @@ export class RaftNode implements NodeAdmin {
     await this.storage.setIdentity({ clusterId, nodeId });
     this.executor.nodeId = nodeId;
     this.executor.clusterId = clusterId;
+    this.executor.selfAddress = { addr: this.announcedAddr, busAddr: this.announcedBusAddr };
     await this.raft.start(this.#raftConfig(nodeId, { bootstrapVoters: [nodeId] }), { tickMs: this.#tickMs() });
     return clusterId;
   }
@@ -224,6 +308,11 @@ export class RaftNode implements NodeAdmin {
       const a = members.address(id);
       if (a !== undefined) this.executor.members.setAddress(id, a);
     }
+  }
+
+  /** Tells the Raft worker's bus whom to dial (addresses from the replicated member table). */
+  #membersChanged(): void {
+    // Wired to the bus once it exists (peer transport).
   }
 
   #removed(): void {
@@ -285,6 +374,50 @@ function spawnWorker(url: URL, name: string, stopping: () => boolean): Worker {
     process.exit(1);
   });
   return w;
+}
+
+type NodeAddReply =
+  | { kind: "joined"; id: number; dbid: string }
+  | { kind: "moved"; addr: string }
+  | { kind: "retry"; message: string }
+  | { kind: "failed"; message: string };
+
+/** One RAFT.NODE ADD attempt against `target` (host:port), as RedisRaft's join does. */
+async function askNodeAdd(target: string, id: number, addr: string, busAddr: string, timeoutMs: number): Promise<NodeAddReply> {
+  const i = target.lastIndexOf(":");
+  let client: RespClient;
+  try {
+    client = await RespClient.connect(target.slice(0, i), Number(target.slice(i + 1)), timeoutMs);
+  } catch (e) {
+    return { kind: "retry", message: (e as Error).message };
+  }
+  try {
+    const r = await Promise.race([client.call("RAFT.NODE", "ADD", String(id), addr, busAddr), Bun.sleep(timeoutMs * 10).then(() => null)]);
+    if (r === null) return { kind: "retry", message: "no reply" };
+    if (r.t === "array" && r.v.length === 2 && r.v[0].t === "int" && r.v[1].t === "bulk") return { kind: "joined", id: Number(r.v[0].v), dbid: r.v[1].v };
+    if (r.t === "error") {
+      if (r.v.startsWith("MOVED ")) return { kind: "moved", addr: r.v.split(" ")[2] };
+      if (r.v.startsWith("CLUSTERDOWN ") || r.v.startsWith("TRYAGAIN ") || r.v.startsWith("LOADING ")) return { kind: "retry", message: r.v };
+      return { kind: "failed", message: r.v };
+    }
+    return { kind: "retry", message: `invalid reply ${showReply(r)}` };
+  } catch (e) {
+    return { kind: "retry", message: (e as Error).message };
+  } finally {
+    client.close();
+  }
+}
+
+/** A node's bus address when it announces none: its client host, client port + 10000. */
+export function defaultBusAddr(addr: string): string {
+  const i = addr.lastIndexOf(":");
+  return `${addr.slice(0, i)}:${Number(addr.slice(i + 1)) + 10000}`;
+}
+
+function confRefusal(r: Refusal): string {
+  if (r.reason === "confChangeRefused") return `TRYAGAIN ${r.why}`;
+  if (r.reason === "notLeader") return raftErrors.noLeader;
+  return `ERR cannot change the membership: ${r.reason}`;
 }
 
 function powerOfTwoAtLeast(n: number): number {

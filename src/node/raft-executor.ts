@@ -17,7 +17,8 @@ import { assert } from "../util/assert.ts";
 import { log } from "../util/log.ts";
 import type { ChannelReceiver, ChannelSender } from "./channel.ts";
 import { commandsSize, decodeEntry, encodeCommands, encodeExpire, EntryKind, keysSize, type DecodedEntry, type EntryKindCode } from "./entry-codec.ts";
-import { decodeAddress, Members } from "./members.ts";
+import { FollowerProxy } from "./follower-proxy.ts";
+import { decodeAddress, Members, type MemberAddress } from "./members.ts";
 import { PendingWrites, writtenKeys, type PendingWrite } from "./pending-writes.ts";
 import { ReadBarrier, type ReadBatch, type WaitingRead } from "./read-barrier.ts";
 import { encodeRead, Ev, proposeSize, readEntries, Refused, RoleCode, writeProposeHeader, type RefusedCode } from "./thread-protocol.ts";
@@ -41,6 +42,8 @@ export interface RaftEvents {
   wantSnapshot(): void;
   /** A snapshot from the leader: replace the state machine with it. */
   loadSnapshot(index: number, term: number, data: Uint8Array): void;
+  /** The members or their addresses changed (the bus must know whom to dial). */
+  membersChanged(): void;
 }
 
 export class RaftExecutor implements Executor {
@@ -51,6 +54,7 @@ export class RaftExecutor implements Executor {
   readonly #scratch = new Reply();
   readonly #pending = new PendingWrites();
   readonly #reads = new ReadBarrier();
+  readonly #proxyLink: FollowerProxy;
   readonly members = new Members();
   hooks: RaftEvents | null = null;
   /** This node's id; 0 until the node belongs to a cluster. */
@@ -66,12 +70,32 @@ export class RaftExecutor implements Executor {
   #expireInFlight = false;
   #stopped = false;
   writeTimeoutMs = raftWriteTimeoutMsDefault;
+  /** The addresses this node announces (raft.addr / raft.bus-addr or derived); set by the node. */
+  selfAddress: MemberAddress | null = null;
+  /** The term in which this node last proposed its own addresses. */
+  #addressProposedTerm = 0;
+  /** Admin calls waiting for an index to be applied (see whenApplied). */
+  readonly #appliedWaiters = new Map<number, ((term: number | null) => void)[]>();
+
+  /**
+   * Resolves once the entry at `index` is applied, with its term (so the caller can tell whether
+   * it is the entry it proposed), or null when a snapshot from the leader skipped over it.
+   */
+  whenApplied(index: number): Promise<number | null> {
+    if (index <= this.appliedIndex) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const list = this.#appliedWaiters.get(index);
+      if (list === undefined) this.#appliedWaiters.set(index, [resolve]);
+      else list.push(resolve);
+    });
+  }
 
   constructor(server: Server, table: CommandTable, commands: ChannelSender, events: ChannelReceiver) {
     this.#server = server;
     this.#table = table;
     this.#commands = commands;
     this.#events = events;
+    this.#proxyLink = new FollowerProxy(server);
     // A full command ring is backpressure: clients are read again once it drains.
     commands.onDrained = () => this.#server.resumeReading();
   }
@@ -120,16 +144,43 @@ export class RaftExecutor implements Executor {
   // ---- Executor ----
 
   run(client: Client, cmd: Invocation): void {
-    const refusal = this.#refusal();
-    if (refusal !== null) {
-      client.reply.error(refusal);
-      return;
+    const logged = goesThroughLog(cmd.spec);
+    const route = this.#route(logged);
+    if (route === "leader") {
+      if (logged) this.#propose(client, EntryKind.command, [cmd]);
+      else this.#read(client, [cmd], false);
+    } else if (route === "followerRead") {
+      this.#read(client, [cmd], false);
+    } else if (route === "proxy") {
+      this.#proxy(client, [cmd.argv], 0);
+    } else {
+      client.reply.error(route);
     }
-    if (goesThroughLog(cmd.spec)) {
-      this.#propose(client, EntryKind.command, [cmd]);
-      return;
-    }
-    this.#read(client, [cmd], false);
+  }
+
+  /**
+   * Where a data command goes: served here as leader, read here as a follower
+   * (raft.follower-reads), forwarded to the leader (raft.follower-proxy), or refused with
+   * the returned error (-NOCLUSTER, -MOVED, -CLUSTERDOWN).
+   */
+  #route(logged: boolean): "leader" | "followerRead" | "proxy" | string {
+    if (!this.initialized) return raftErrors.noCluster;
+    if (this.leaderReady) return "leader";
+    const settings = this.#server.settings;
+    const leaderKnown = this.leaderId !== 0 && this.leaderId !== this.nodeId && this.role !== "leader";
+    if (leaderKnown && !logged && settings.raftFollowerReads) return "followerRead";
+    if (leaderKnown && settings.raftFollowerProxy && this.members.address(this.leaderId) !== undefined) return "proxy";
+    return this.#notLeaderError(this.leaderId);
+  }
+
+  #proxy(client: Client, argvs: string[][], replyOf: number): void {
+    const addr = this.members.address(this.leaderId)?.addr;
+    assert(addr !== undefined, "proxying to a leader with a known address");
+    this.#proxyLink.forward(client, addr, argvs, replyOf, this.#server.settings.raftProxyResponseTimeout);
+  }
+
+  clientClosed(client: Client): void {
+    this.#proxyLink.close(client);
   }
 
   runMulti(client: Client, cmds: Invocation[]): void {
@@ -141,18 +192,26 @@ export class RaftExecutor implements Executor {
       server.engine.applyMulti(cmds, server.clock.now(), 0, client.reply, (c) => server.dispatcher.run(client, c.spec, c.argv));
       return;
     }
-    const refusal = this.#refusal();
-    if (refusal !== null) {
-      client.reply.error(`EXECABORT Transaction discarded because of: ${refusal}`);
-      return;
+    const route = this.#route(hasWrite);
+    if (route === "leader") {
+      if (hasWrite) this.#propose(client, EntryKind.multi, cmds);
+      else this.#read(client, cmds, true);
+    } else if (route === "followerRead") {
+      this.#read(client, cmds, true);
+    } else if (route === "proxy") {
+      // The whole transaction as one bundle; WATCHed keys are watched again on the leader.
+      const watched = [...client.watched.keys.keys()];
+      const bundle = [...(watched.length > 0 ? [["WATCH", ...watched]] : []), ["MULTI"], ...cmds.map((c) => c.argv), ["EXEC"]];
+      this.#proxy(client, bundle, bundle.length - 1);
+    } else {
+      client.reply.error(`EXECABORT Transaction discarded because of: ${route}`);
     }
-    if (hasWrite) this.#propose(client, EntryKind.multi, cmds);
-    else this.#read(client, cmds, true);
   }
 
   writeRefusal(_client: Client, _spec: CommandSpec): string | null {
     if (this.#storageFailed !== null) return raftErrors.storage(this.#storageFailed);
-    return this.#refusal();
+    // Routing (leader, proxy or -MOVED) is run()'s decision.
+    return null;
   }
 
   watchConflict(client: Client): boolean {
@@ -164,13 +223,6 @@ export class RaftExecutor implements Executor {
     for (const w of this.#pending.expired(now)) this.#answer(w, raftErrors.timeout);
     for (const b of this.#reads.takeUnconfirmed((b) => b.deadlineMs <= now)) this.#failReads(b, raftErrors.readLost);
     this.#activeExpire(now);
-  }
-
-  /** Why this node cannot serve data commands now, or null. */
-  #refusal(): string | null {
-    if (!this.initialized) return raftErrors.noCluster;
-    if (this.leaderReady) return null;
-    return this.#notLeaderError(this.leaderId);
   }
 
   #notLeaderError(leaderId: NodeId): string {
@@ -361,6 +413,12 @@ export class RaftExecutor implements Executor {
     this.appliedTerm = term;
     // Whatever this node proposed up to there is inside the snapshot or lost: unknown.
     for (const w of this.#pending.acceptedUpTo(index)) this.#answer(w, raftErrors.timeout);
+    for (const [at, waiters] of this.#appliedWaiters) {
+      if (at > index) continue;
+      this.#appliedWaiters.delete(at);
+      for (const w of waiters) w(null);
+    }
+    this.hooks?.membersChanged();
     this.#runReadyReads();
   }
 
@@ -382,8 +440,27 @@ export class RaftExecutor implements Executor {
       }
       this.appliedIndex = e.index;
       this.appliedTerm = e.term;
+      const waiters = this.#appliedWaiters.get(e.index);
+      if (waiters !== undefined) {
+        this.#appliedWaiters.delete(e.index);
+        for (const w of waiters) w(e.term);
+      }
     }
     this.#runReadyReads();
+    this.#announceSelf();
+  }
+
+  /**
+   * A leader whose own addresses are not (or no longer) in the replicated member table proposes
+   * them, once per term: followers need them for -MOVED and new members to dial it.
+   */
+  #announceSelf(): void {
+    const self = this.selfAddress;
+    if (self === null || !this.leaderReady || this.#addressProposedTerm === this.term) return;
+    const known = this.members.address(this.nodeId);
+    if (known !== undefined && known.addr === self.addr && known.busAddr === self.busAddr) return;
+    this.#addressProposedTerm = this.term;
+    this.proposeMeta(["addr", String(this.nodeId), self.addr, self.busAddr]);
   }
 
   #applyNormal(e: Entry, mine: PendingWrite | undefined): void {
@@ -441,6 +518,7 @@ export class RaftExecutor implements Executor {
     const argv = entry.commands[0];
     if (argv[0] === "addr" && argv.length === 4) {
       this.members.setAddress(Number(argv[1]), { addr: argv[2], busAddr: argv[3] });
+      this.hooks?.membersChanged();
     } else {
       log("warning", `Ignoring unknown meta entry '${argv[0]}'`);
     }
@@ -452,8 +530,9 @@ export class RaftExecutor implements Executor {
     if (conf.change !== null) {
       const address = decodeAddress(conf.change.context);
       if (address !== null && conf.change.type === "addLearner") this.members.setAddress(conf.change.nodeId, address);
-      if (conf.change.type === "remove" && conf.change.nodeId === this.nodeId) this.hooks?.removed();
     }
+    this.hooks?.membersChanged();
+    if (conf.change?.type === "remove" && conf.change.nodeId === this.nodeId) this.hooks?.removed();
   }
 }
 

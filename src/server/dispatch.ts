@@ -27,6 +27,8 @@ export interface Executor {
   watchConflict(client: Client): boolean;
   /** Periodic work (active expiry, timeouts), called hz times a second. */
   cron(): void;
+  /** The client's connection closed: drop what the executor holds for it. */
+  clientClosed(client: Client): void;
   /**
    * True while the executor cannot take more work (a full ring): the server stops reading
    * clients until resumeReading().

@@ -47,6 +47,8 @@ export class LocalExecutor implements Executor {
     return false;
   }
 
+  clientClosed(_client: Client): void {}
+
   watchConflict(_client: Client): boolean {
     // Writes apply at once here, so WATCH's dirty flag already saw every one.
     return false;

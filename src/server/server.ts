@@ -463,6 +463,7 @@ export class Server {
     client.closed = true;
     this.unwatchAll(client);
     this.#backpressured.delete(client);
+    this.executor.clientClosed(client);
     this.clients.delete(client.id);
     this.#flushQueue.delete(client);
   }
