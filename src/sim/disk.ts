@@ -1,8 +1,10 @@
-// A node's simulated disk. Writes are queued in the order readies were produced and become durable
-// one at a time, each after its own latency; only then may the ready's messagesAfterPersist leave
-// (src/raft/types.ts, Ready). A crash loses every write not yet durable, except that the oldest
-// one may be torn: a prefix of its records (snapshot, then each entry, then the hard state) made
-// it to the platter. Snapshots the node takes itself are written atomically (tmp file + rename).
+// A node's simulated disk. Writes are queued in the order readies were produced and made durable
+// by group commit (DESIGN §6): when the disk is idle it takes every queued write as one batch,
+// which becomes durable after one latency; writes queued meanwhile wait for the next batch. Only
+// then may a ready's messagesAfterPersist leave (src/raft/types.ts, Ready). A crash loses every
+// write not yet durable, except that the batch in flight may be torn: a prefix of its records
+// (per write: snapshot, then each entry, then the hard state) made it to the platter. Snapshots
+// the node takes itself are written atomically (tmp file + rename).
 
 import type { Entry, HardState, InitialState, Message, Snapshot } from "../raft/types.ts";
 import { assert } from "../util/assert.ts";
@@ -33,52 +35,70 @@ export interface TornWrite {
 
 export class Disk {
   stored: Stored = { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: null, entries: [] };
-  readonly #queue: WriteJob[] = [];
-  #busyUntil = 0;
+  /** Writes waiting for the next batch. */
+  #queued: WriteJob[] = [];
+  /** The batch being written (empty when the disk is idle). */
+  #inFlight: WriteJob[] = [];
   /** Bumped by a crash: completions scheduled before it are void. */
   generation = 0;
 
-  /** Writes waiting to become durable. */
+  /** Writes not yet durable. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queued.length + this.#inFlight.length;
   }
 
-  /** Queues a write; returns when it will be durable (after every earlier one, then `latency`). */
-  enqueue(job: WriteJob, now: number, latency: number): number {
-    this.#queue.push(job);
-    this.#busyUntil = Math.max(now, this.#busyUntil) + latency;
-    return this.#busyUntil;
+  get busy(): boolean {
+    return this.#inFlight.length > 0;
   }
 
-  /** The oldest queued write is durable now. */
-  completeOldest(): WriteJob {
-    const job = this.#queue.shift();
-    assert(job !== undefined, "a completion for a queued write");
-    this.#apply(job, recordCount(job));
-    return job;
+  /** Queues a write for the next batch. */
+  enqueue(job: WriteJob): void {
+    this.#queued.push(job);
+  }
+
+  /** The idle disk starts writing every queued write as one batch; returns how many. */
+  startBatch(): number {
+    assert(!this.busy, "one batch at a time");
+    this.#inFlight = this.#queued;
+    this.#queued = [];
+    return this.#inFlight.length;
+  }
+
+  /** The batch in flight is durable now: its writes, in order. */
+  completeBatch(): WriteJob[] {
+    assert(this.busy, "a completion for a batch in flight");
+    const jobs = this.#inFlight;
+    this.#inFlight = [];
+    for (const job of jobs) this.#apply(job, recordCount(job));
+    return jobs;
   }
 
   /**
-   * The node crashed: queued writes are lost. `keep(n)` says how many of the oldest write's n
-   * records survive (0 for a clean loss); returns the torn write when some did.
+   * The node crashed: writes not durable are lost. `keep(n)` says how many of the n records of
+   * the batch in flight survive (0 for a clean loss); returns the torn write when some did.
    */
-  crash(now: number, keep: (records: number) => number): TornWrite | null {
+  crash(keep: (records: number) => number): TornWrite | null {
     this.generation++;
-    this.#busyUntil = now;
-    const oldest = this.#queue[0];
-    this.#queue.length = 0;
-    if (oldest === undefined) return null;
-    const n = recordCount(oldest);
+    const batch = this.#inFlight;
+    this.#inFlight = [];
+    this.#queued = [];
+    const n = batch.reduce((sum, job) => sum + recordCount(job), 0);
+    if (n === 0) return null;
     const kept = keep(n);
     assert(kept >= 0 && kept <= n, "a torn write keeps a prefix");
-    if (kept === 0) return null;
-    this.#apply(oldest, kept);
-    return { kept, of: n };
+    let left = kept;
+    for (const job of batch) {
+      if (left === 0) break;
+      const records = Math.min(left, recordCount(job));
+      this.#apply(job, records);
+      left -= records;
+    }
+    return kept === 0 ? null : { kept, of: n };
   }
 
   /** A snapshot the node took itself, written atomically; the log it covers is dropped. */
   writeSnapshot(snap: Snapshot): void {
-    assert(this.#queue.length === 0, "snapshots are taken with no write pending");
+    assert(this.pending === 0, "snapshots are taken with no write pending");
     const st = this.stored;
     assert(st.snapshot === null || snap.meta.index > st.snapshot.meta.index, "snapshots move forward");
     const last = st.entries.length > 0 ? st.entries[st.entries.length - 1].index : (st.snapshot?.meta.index ?? 0);

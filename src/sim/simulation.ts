@@ -23,7 +23,7 @@ import {
   simVotersMin,
 } from "../constants.ts";
 import { decodeConfEntry } from "../raft/conf-entry.ts";
-import { describeBytes } from "../raft/describe.ts";
+import { describeBytes, describeConf } from "../raft/describe.ts";
 import { SafetyChecker } from "../raft/invariants.ts";
 import { RaftCore } from "../raft/raft.ts";
 import type { Message, NodeId, PlantedBugs, RaftConfig, Ready, Refusal, Role } from "../raft/types.ts";
@@ -344,7 +344,7 @@ class Simulation implements NemesisHost {
     const n = this.#node(id);
     if (n.state !== "up" || this.#phase !== "fault") return;
     const tear = this.rng.chance(this.#profile.tornChance);
-    const torn = n.disk.crash(this.#queue.now, (records) => (tear ? this.rng.between(0, records) : 0));
+    const torn = n.disk.crash((records) => (tear ? this.rng.between(0, records) : 0));
     this.#stats.crashes++;
     if (torn !== null) this.#stats.tornWrites++;
     this.#down(n, "down");
@@ -405,10 +405,8 @@ class Simulation implements NemesisHost {
       if (rd.softState !== null) this.#roleChanged(n, core, rd);
       for (const m of rd.messages) this.#send(m);
       if (needsWrite(rd)) {
-        const job = { snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, afterPersist: rd.messagesAfterPersist, point: rd.persistPoint };
-        const latency = this.rng.between(this.#profile.diskMinUs, this.#profile.diskMaxUs);
-        const generation = n.disk.generation;
-        this.#queue.at(n.disk.enqueue(job, this.#queue.now, latency), () => this.#persisted(n, generation));
+        n.disk.enqueue({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, afterPersist: rd.messagesAfterPersist, point: rd.persistPoint });
+        if (!n.disk.busy) this.#startBatch(n);
       }
       // Applying may run before the write is durable: committed entries already are.
       const removed = this.#apply(n, rd);
@@ -434,19 +432,36 @@ class Simulation implements NemesisHost {
     this.#nemesis.onLeader(n.id);
   }
 
-  /** The oldest pending write of `n` is durable. */
+  /** Group commit: every queued write of `n` goes into one batch, durable after one latency. */
+  #startBatch(n: SimNode): void {
+    n.disk.startBatch();
+    const generation = n.disk.generation;
+    const latency = this.rng.between(this.#profile.diskMinUs, this.#profile.diskMaxUs);
+    this.#queue.after(latency, () => this.#persisted(n, generation));
+  }
+
+  /** The batch in flight on `n`'s disk is durable. */
   #persisted(n: SimNode, generation: number): void {
     if (n.disk.generation !== generation || n.state !== "up") return;
     const core = n.core as RaftCore;
-    const job = n.disk.completeOldest();
-    if (job.point !== null || job.hardState !== null) {
-      const hs = job.hardState;
-      this.#note(n.id, 0, `${n.id} durable:${job.snapshot === null ? "" : ` snapshot ${job.snapshot.meta.term}/${job.snapshot.meta.index}`}` +
-        `${job.entries.length === 0 ? "" : ` entries to ${job.point?.term}/${job.point?.index}`}${hs === null ? "" : ` term=${hs.term} vote=${hs.vote}`}`);
+    const jobs = n.disk.completeBatch();
+    let snapshot: string | null = null;
+    let point: string | null = null;
+    let hard: string | null = null;
+    for (const job of jobs) {
+      if (job.snapshot !== null) snapshot = `${job.snapshot.meta.term}/${job.snapshot.meta.index}`;
+      if (job.entries.length > 0 && job.point !== null) point = `${job.point.term}/${job.point.index}`;
+      if (job.hardState !== null) hard = `term=${job.hardState.term} vote=${job.hardState.vote}`;
     }
-    for (const m of job.afterPersist) this.#send(m);
-    const p = job.point;
-    if (p !== null) this.#guard(n, "onPersisted", () => core.onPersisted(p.index, p.term));
+    if (snapshot !== null || point !== null || hard !== null) {
+      this.#note(n.id, 0, `${n.id} durable:${snapshot === null ? "" : ` snapshot ${snapshot}`}${point === null ? "" : ` entries to ${point}`}${hard === null ? "" : ` ${hard}`}`);
+    }
+    for (const job of jobs) {
+      for (const m of job.afterPersist) this.#send(m);
+      const p = job.point;
+      if (p !== null) this.#guard(n, "onPersisted", () => core.onPersisted(p.index, p.term));
+    }
+    if (n.disk.pending > 0) this.#startBatch(n);
     this.#drain(n);
   }
 
@@ -847,7 +862,14 @@ class Simulation implements NemesisHost {
       return `${n.id}: ${n.state} (disk: term=${st.hardState.term} vote=${st.hardState.vote} last=${last})`;
     }
     const c = n.core;
-    return `${n.id}: ${c.role} term=${c.term} lead=${c.leaderId} commit=${c.committedIndex} applied=${c.appliedIndex} last=${c.lastIndex} snapshot=${c.firstIndex - 1}`;
+    const s = c.status();
+    let line = `${n.id}: ${c.role} term=${c.term} lead=${c.leaderId} commit=${c.committedIndex} applied=${c.appliedIndex} persisted=${s.persisted} last=${c.lastIndex} snapshot=${c.firstIndex - 1} ${describeConf(s.conf)}`;
+    if (n.disk.pending > 0) line += ` (${n.disk.pending} writes pending)`;
+    for (const p of s.progress) {
+      line += `\n      ${p.id}: match=${p.match} next=${p.next} ${p.state}${p.isLearner ? " learner" : ""} inflight=${p.inflight}${p.recentActive ? "" : " inactive"}`;
+      if (p.state === "snapshot") line += ` snapshot=${p.pendingSnapshot} acked=${p.snapshotAckedBytes}`;
+    }
+    return line;
   }
 
   #note(a: NodeId, b: NodeId, text: string): void {

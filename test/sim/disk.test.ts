@@ -1,6 +1,6 @@
-// The simulated disk: writes become durable in order, a crash loses what is not durable, a torn
-// write keeps a prefix of its records (snapshot, entries, hard state), and snapshots the node
-// takes itself drop the log they cover. Also the reference state machine's snapshots.
+// The simulated disk: writes become durable in order by group commit, a crash loses what is not
+// durable, a torn batch keeps a prefix of its records (snapshot, entries, hard state), and
+// snapshots the node takes itself drop the log they cover. Also the reference state machine.
 
 import { describe, expect, test } from "bun:test";
 import type { Entry, HardState, Snapshot } from "../../src/raft/types.ts";
@@ -30,52 +30,61 @@ function terms(d: Disk): string {
 }
 
 describe("disk", () => {
-  test("writes complete in order, each after the one before it", () => {
+  test("group commit: an idle disk writes every queued write as one batch; later writes wait for the next", () => {
     const d = new Disk();
-    expect(d.enqueue(job({ entries: [entry(1, 1)] }), 100, 50)).toBe(150);
-    expect(d.enqueue(job({ entries: [entry(1, 2)] }), 120, 10)).toBe(160);
-    expect(d.enqueue(job({ entries: [entry(1, 3)] }), 500, 10)).toBe(510);
+    d.enqueue(job({ entries: [entry(1, 1)] }));
+    expect(d.startBatch()).toBe(1);
+    expect(d.busy).toBe(true);
+    d.enqueue(job({ entries: [entry(1, 2)] }));
+    d.enqueue(job({ entries: [entry(1, 3)] }));
     expect(d.pending).toBe(3);
-    d.completeOldest();
+    expect(() => d.startBatch()).toThrow("one batch at a time");
+    expect(d.completeBatch().length).toBe(1);
     expect(terms(d)).toBe("1/1");
-    d.completeOldest();
-    d.completeOldest();
+    expect(d.startBatch()).toBe(2);
+    expect(d.completeBatch().map((j) => j.point?.index)).toEqual([2, 3]);
     expect(terms(d)).toBe("1/1 1/2 1/3");
+    expect([d.pending, d.busy]).toEqual([0, false]);
   });
 
   test("entries replace the stored ones from their first index on", () => {
     const d = new Disk();
-    d.enqueue(job({ entries: [entry(1, 1), entry(1, 2), entry(1, 3)] }), 0, 1);
-    d.enqueue(job({ entries: [entry(2, 2)], hardState: { term: 2, vote: 0, commit: 1 } }), 0, 1);
-    d.completeOldest();
-    d.completeOldest();
+    d.enqueue(job({ entries: [entry(1, 1), entry(1, 2), entry(1, 3)] }));
+    d.enqueue(job({ entries: [entry(2, 2)], hardState: { term: 2, vote: 0, commit: 1 } }));
+    d.startBatch();
+    d.completeBatch();
     expect(terms(d)).toBe("1/1 2/2");
     expect(d.stored.hardState.term).toBe(2);
   });
 
   test("a crash loses every write not yet durable; a clean crash keeps nothing of them", () => {
     const d = new Disk();
-    d.enqueue(job({ entries: [entry(1, 1)], hardState: { term: 1, vote: 1, commit: 0 } }), 0, 1);
-    d.completeOldest();
-    d.enqueue(job({ entries: [entry(1, 2)] }), 0, 1);
-    d.enqueue(job({ entries: [entry(1, 3)] }), 0, 1);
+    d.enqueue(job({ entries: [entry(1, 1)], hardState: { term: 1, vote: 1, commit: 0 } }));
+    d.startBatch();
+    d.completeBatch();
+    d.enqueue(job({ entries: [entry(1, 2)] }));
+    d.startBatch();
+    d.enqueue(job({ entries: [entry(1, 3)] }));
     const generation = d.generation;
-    expect(d.crash(10, () => 0)).toBeNull();
+    expect(d.crash(() => 0)).toBeNull();
     expect(d.generation).toBe(generation + 1);
-    expect(d.pending).toBe(0);
+    expect([d.pending, d.busy]).toEqual([0, false]);
     expect(terms(d)).toBe("1/1");
     expect(d.stored.hardState).toEqual({ term: 1, vote: 1, commit: 0 });
   });
 
-  test("a torn write keeps a prefix of its records: snapshot, entries, hard state", () => {
+  test("a torn batch keeps a prefix of its records (per write: snapshot, entries, hard state); queued writes are lost", () => {
     const snap: Snapshot = { meta: { index: 5, term: 2, conf }, data: new Uint8Array([1]) };
     const torn = (keep: number): Disk => {
       const d = new Disk();
-      d.enqueue(job({ entries: [entry(1, 1)], hardState: { term: 1, vote: 0, commit: 1 } }), 0, 1);
-      d.completeOldest();
-      d.enqueue(job({ snapshot: snap, entries: [entry(3, 6), entry(3, 7)], hardState: { term: 3, vote: 2, commit: 5 } }), 0, 1);
-      d.enqueue(job({ entries: [entry(3, 8)] }), 0, 1); // never even started
-      expect(d.crash(1, (n) => (expect(n).toBe(4), keep))).toEqual(keep === 0 ? null : { kept: keep, of: 4 });
+      d.enqueue(job({ entries: [entry(1, 1)], hardState: { term: 1, vote: 0, commit: 1 } }));
+      d.startBatch();
+      d.completeBatch();
+      d.enqueue(job({ snapshot: snap, entries: [entry(3, 6), entry(3, 7)], hardState: { term: 3, vote: 2, commit: 5 } }));
+      d.enqueue(job({ entries: [entry(3, 8)] }));
+      d.startBatch();
+      d.enqueue(job({ entries: [entry(3, 9)] })); // queued for the next batch: never written
+      expect(d.crash((n) => (expect(n).toBe(5), keep))).toEqual(keep === 0 ? null : { kept: keep, of: 5 });
       return d;
     };
     const zero = torn(0);
@@ -86,14 +95,17 @@ describe("disk", () => {
     expect([terms(two), two.stored.hardState.term]).toEqual(["3/6", 1]);
     const three = torn(3);
     expect([terms(three), three.stored.hardState.term]).toEqual(["3/6 3/7", 1]);
-    const all = torn(4);
-    expect([terms(all), all.stored.hardState]).toEqual(["3/6 3/7", { term: 3, vote: 2, commit: 5 }]);
+    const four = torn(4);
+    expect([terms(four), four.stored.hardState]).toEqual(["3/6 3/7", { term: 3, vote: 2, commit: 5 }]);
+    const all = torn(5);
+    expect(terms(all)).toBe("3/6 3/7 3/8");
   });
 
   test("a snapshot the node takes drops the entries it covers; restarts read copies", () => {
     const d = new Disk();
-    d.enqueue(job({ entries: [entry(1, 1), entry(1, 2), entry(1, 3)], hardState: { term: 1, vote: 0, commit: 3 } }), 0, 1);
-    d.completeOldest();
+    d.enqueue(job({ entries: [entry(1, 1), entry(1, 2), entry(1, 3)], hardState: { term: 1, vote: 0, commit: 3 } }));
+    d.startBatch();
+    d.completeBatch();
     d.writeSnapshot({ meta: { index: 2, term: 1, conf }, data: new Uint8Array([7]) });
     expect(terms(d)).toBe("1/3");
     const initial = d.initialState();
@@ -106,8 +118,9 @@ describe("disk", () => {
 
   test("writes may not leave a gap in the log", () => {
     const d = new Disk();
-    d.enqueue(job({ entries: [entry(1, 3)] }), 0, 1);
-    expect(() => d.completeOldest()).toThrow("without a gap");
+    d.enqueue(job({ entries: [entry(1, 3)] }));
+    d.startBatch();
+    expect(() => d.completeBatch()).toThrow("without a gap");
   });
 });
 
