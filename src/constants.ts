@@ -228,3 +228,15 @@ export const simCheckStepsMax = 2_000_000;
 
 assert(simClientTimeoutUs > 2 * simElectionTicks * simTickUs, "a client waits out at least one election");
 assert(simVotersMin >= 1 && simVotersMin < simNodesMax, "room to add and remove members");
+
+// ---- Incremental snapshots (src/node/snapshot-writer.ts) ----
+/** Snapshot records are gathered into chunks of about this size (a longer record goes alone). */
+export const snapshotChunkBytes = 1024 * 1024;
+/** A snapshot slice stops after this long, so clients wait at most about this much per slice. */
+export const snapshotSliceMsDefault = 3;
+/** ...or after serializing this many keys, whichever comes first. */
+export const snapshotSliceKeysDefault = 100_000;
+/** A slice reads the clock after this many slots (reading it per key would cost ~5%). */
+export const snapshotSliceClockEverySlots = 16;
+
+assert(snapshotSliceMsDefault > 0 && snapshotSliceKeysDefault > 0, "a slice makes progress");

@@ -76,6 +76,21 @@ export class Dict<V> {
     return { slots: this.#keys.map((k) => k ?? null), free: [...this.#free] };
   }
 
+  /** The slot `key` lives in, or undefined when absent (a snapshot writer's "walked yet?"). */
+  slotOf(key: string): number | undefined {
+    return this.#index.get(key);
+  }
+
+  /** The key living in `slot`, or undefined for a free or never-allocated slot. */
+  keyAt(slot: number): string | undefined {
+    return this.#keys[slot];
+  }
+
+  /** The value living in `slot` (undefined for a free slot); pairs with keyAt. */
+  valueAt(slot: number): V | undefined {
+    return this.#values[slot];
+  }
+
   /** Rebuilds a dictionary with exactly the given layout; `valueOf` gives each key's value. */
   static fromLayout<V>(slots: readonly (string | null)[], free: readonly number[], valueOf: (key: string) => V): Dict<V> {
     const d = new Dict<V>();

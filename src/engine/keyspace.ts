@@ -6,6 +6,7 @@
 // path (lookupWrite, active expiry) deletes, so replicas stay identical whatever their clocks.
 
 import { Dict } from "./dict.ts";
+import { assert } from "../util/assert.ts";
 import type { Rng } from "./rng.ts";
 import type { Value } from "./value.ts";
 
@@ -15,10 +16,29 @@ export interface KeyWatcher {
   touched(key: string, exists: boolean): void;
 }
 
+/**
+ * A snapshot being written while writes go on (src/node/snapshot-writer.ts). The keyspace tells
+ * it before any key's value or expiry changes, so it can first serialize what the key held when
+ * the snapshot started: copy-on-write, one key at a time.
+ */
+export interface KeyspaceCopyOnWrite {
+  /** `key` is about to be created, replaced, deleted, changed in place, or get or lose a TTL. */
+  beforeWrite(key: string): void;
+  /**
+   * FLUSHALL/FLUSHDB ran. Instead of clearing, the keyspace left the dictionary and expiry table
+   * it handed out in attachCopyOnWrite untouched (they are the writer's now, frozen), started
+   * empty ones, and detached the writer: nothing it does later concerns the snapshot.
+   */
+  flushed(): void;
+}
+
 export class Keyspace {
-  readonly #dict = new Dict<Value>();
+  /** Replaced (not cleared) by flush() while a snapshot is being written; see KeyspaceCopyOnWrite. */
+  #dict = new Dict<Value>();
   /** Absolute expiry (ms since epoch) of keys that have one. Every key here is in #dict. */
-  readonly #expires = new Map<string, number>();
+  #expires = new Map<string, number>();
+  /** The snapshot being written, if any: told before every change. Null otherwise (the hot path's one branch). */
+  #cow: KeyspaceCopyOnWrite | null = null;
   /** Persistent iterator for active expiry: resumes where the last cycle stopped. */
   #expireCursor: IterableIterator<[string, number]> | null = null;
   /** WATCHed keys on this node. Not replicated state: only feeds EXEC's abort decision. */
@@ -52,6 +72,8 @@ export class Keyspace {
   lookupWrite(key: string, now: number): Value | undefined {
     const value = this.#dict.get(key);
     if (value === undefined) return undefined;
+    // The caller may change the value in place: a running snapshot copies it out first.
+    if (this.#cow !== null) this.#cow.beforeWrite(key);
     if (this.#expires.size > 0 && this.isExpired(key, now)) {
       this.delete(key);
       return undefined;
@@ -74,6 +96,7 @@ export class Keyspace {
    * `keepTtl`. Signals the modification.
    */
   set(key: string, value: Value, keepTtl = false): void {
+    if (this.#cow !== null) this.#cow.beforeWrite(key);
     this.#dict.set(key, value);
     if (!keepTtl && this.#expires.size > 0) this.#expires.delete(key);
     if (this.#stringEncodings.size > 0) this.#stringEncodings.delete(key);
@@ -82,6 +105,7 @@ export class Keyspace {
 
   /** Removes a key and its TTL; returns true when it existed. Signals the modification. */
   delete(key: string): boolean {
+    if (this.#cow !== null) this.#cow.beforeWrite(key);
     if (!this.#dict.delete(key)) return false;
     if (this.#expires.size > 0) this.#expires.delete(key);
     if (this.#stringEncodings.size > 0) this.#stringEncodings.delete(key);
@@ -97,6 +121,7 @@ export class Keyspace {
   /** Sets an absolute expiry on an existing key. */
   setExpire(key: string, at: number): void {
     if (!this.#dict.has(key)) return;
+    if (this.#cow !== null) this.#cow.beforeWrite(key);
     this.#expires.set(key, at);
   }
 
@@ -113,6 +138,7 @@ export class Keyspace {
 
   /** Removes the TTL; returns true when there was one. */
   persist(key: string): boolean {
+    if (this.#cow !== null) this.#cow.beforeWrite(key);
     return this.#expires.delete(key);
   }
 
@@ -149,11 +175,40 @@ export class Keyspace {
   flush(): void {
     const touched: string[] = [];
     for (const key of this.#watchers.keys()) if (this.#dict.has(key)) touched.push(key);
-    this.#dict.clear();
-    this.#expires.clear();
+    if (this.#cow !== null) {
+      // A snapshot is being written: give it the old tables whole (no pause to copy them out).
+      const cow = this.#cow;
+      this.#cow = null;
+      this.#dict = new Dict<Value>();
+      this.#expires = new Map<string, number>();
+      cow.flushed();
+    } else {
+      this.#dict.clear();
+      this.#expires.clear();
+    }
     this.#stringEncodings.clear();
     this.#expireCursor = null;
     for (const key of touched) this.signalModified(key);
+  }
+
+  /**
+   * Starts telling `cow` about every change (one snapshot at a time) and hands it the live
+   * tables to read: it must never modify them. They stay live until detach or flush().
+   */
+  attachCopyOnWrite(cow: KeyspaceCopyOnWrite): { dict: Dict<Value>; expires: ReadonlyMap<string, number> } {
+    assert(this.#cow === null, "one snapshot writer at a time");
+    this.#cow = cow;
+    return { dict: this.#dict, expires: this.#expires };
+  }
+
+  /** Stops telling `cow` about changes; a no-op when it is no longer attached (after flush). */
+  detachCopyOnWrite(cow: KeyspaceCopyOnWrite): void {
+    if (this.#cow === cow) this.#cow = null;
+  }
+
+  /** True while a snapshot writer is attached. */
+  get copyOnWriteAttached(): boolean {
+    return this.#cow !== null;
   }
 
   keys(): IterableIterator<string> {

@@ -4,8 +4,11 @@
 //
 // Layout: msgpack header {v, appliedMs, members, keys}, then one msgpack record per key:
 // [key, type, payload, expireAt (0 = none), encoding flag]. Strings travel as bytes (bin).
+// Records may come in any order. encodeNodeSnapshot writes them all at once; the incremental
+// writer (snapshot-writer.ts) writes the same header and records over many slices.
 
 import { Decoder, Encoder } from "@msgpack/msgpack";
+import { snapshotChunkBytes } from "../constants.ts";
 import type { Engine } from "../engine/engine.ts";
 import { HashValue } from "../engine/types/hash.ts";
 import { ListValue } from "../engine/types/list.ts";
@@ -13,6 +16,7 @@ import { SetValue } from "../engine/types/set.ts";
 import { ZSetValue } from "../engine/types/zset.ts";
 import type { Value } from "../engine/value.ts";
 import { binaryToBytes, bytesToBinary } from "../util/bytes.ts";
+import { ChunkBuilder, concatChunks } from "./chunk-builder.ts";
 import { Members } from "./members.ts";
 
 const version = 1;
@@ -48,26 +52,32 @@ function encodeValue(v: Value): [number, unknown, number] {
   }
 }
 
-/** Serializes the engine's keyspace and the members. */
+/** The snapshot's first item; `keys` is the number of records that follow. */
+export function encodeSnapshotHeader(appliedMs: number, members: Uint8Array, keys: number): Uint8Array {
+  return new Encoder().encode({ v: version, appliedMs, members, keys });
+}
+
+/**
+ * One key's record. The bytes are a view into `enc`'s buffer, valid until its next call: copy
+ * them out (ChunkBuilder.append) before encoding the next record.
+ */
+export function encodeSnapshotRecord(enc: Encoder, key: string, value: Value, expireAt: number | undefined): Uint8Array {
+  const [type, payload, flag] = encodeValue(value);
+  const record: Record = [binaryToBytes(key), type, payload, expireAt ?? 0, flag];
+  return enc.encodeSharedRef(record);
+}
+
+/**
+ * Serializes the engine's keyspace and the members in one go: the whole keyspace in one pause
+ * (see SnapshotWriter for the incremental way).
+ */
 export function encodeNodeSnapshot(engine: Engine, members: Members): Uint8Array {
   const enc = new Encoder();
-  const parts: Uint8Array[] = [];
   const db = engine.db;
-  parts.push(enc.encode({ v: version, appliedMs: engine.lastAppliedMs, members: members.toBytes(), keys: db.size }));
-  for (const [key, value] of db.entries()) {
-    const [type, payload, flag] = encodeValue(value);
-    const record: Record = [binaryToBytes(key), type, payload, db.getExpire(key) ?? 0, flag];
-    parts.push(enc.encode(record));
-  }
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const out = new ChunkBuilder(snapshotChunkBytes);
+  out.append(encodeSnapshotHeader(engine.lastAppliedMs, members.toBytes(), db.size));
+  for (const [key, value] of db.entries()) out.append(encodeSnapshotRecord(enc, key, value, db.getExpire(key)));
+  return concatChunks(out.finish());
 }
 
 function bytes(x: unknown): string {

@@ -1,0 +1,67 @@
+// Collects many small encoded records into a few large chunks. A snapshot of 1M keys is 1M
+// msgpack records; keeping them as 1M arrays would cost memory and GC, and concatenating them
+// into one buffer would copy hundreds of MB on the main thread at the end. Chunks of
+// `chunkBytes` are the middle ground: each record is copied once, and the consumer (storage,
+// the Raft worker) takes the list of chunks as it is.
+
+import { assert } from "../util/assert.ts";
+
+export class ChunkBuilder {
+  readonly #chunkBytes: number;
+  /** The chunk being filled; null until the first record after a seal. */
+  #buf: Uint8Array | null = null;
+  #used = 0;
+  readonly #chunks: Uint8Array[] = [];
+  /** Bytes appended so far (sealed and not). */
+  #total = 0;
+
+  constructor(chunkBytes: number) {
+    assert(chunkBytes > 0, "chunks hold bytes");
+    this.#chunkBytes = chunkBytes;
+  }
+
+  get totalBytes(): number {
+    return this.#total;
+  }
+
+  /** Copies `bytes` in; they may be a view the caller reuses right after (encodeSharedRef). */
+  append(bytes: Uint8Array): void {
+    this.#total += bytes.length;
+    if (this.#buf !== null && bytes.length > this.#buf.length - this.#used) this.#seal();
+    if (bytes.length >= this.#chunkBytes) {
+      // A record at least a chunk long travels alone rather than being split.
+      this.#chunks.push(bytes.slice());
+      return;
+    }
+    if (this.#buf === null) this.#buf = new Uint8Array(this.#chunkBytes);
+    this.#buf.set(bytes, this.#used);
+    this.#used += bytes.length;
+  }
+
+  /** The chunks, in order; their concatenation is everything appended. Ends the builder. */
+  finish(): Uint8Array[] {
+    this.#seal();
+    return this.#chunks;
+  }
+
+  #seal(): void {
+    if (this.#buf === null) return;
+    if (this.#used > 0) this.#chunks.push(this.#buf.subarray(0, this.#used));
+    this.#buf = null;
+    this.#used = 0;
+  }
+}
+
+/** One buffer holding `chunks` back to back (tests, small snapshots, callers needing one piece). */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
