@@ -126,12 +126,15 @@ export class Disk {
       left -= n;
       const from = job.entries[0].index;
       const base = snapshot?.meta.index ?? 0;
-      const kept = entries.filter((e) => e.index < from);
-      const lastKept = kept.length > 0 ? kept[kept.length - 1].index : base;
+      // The stored log is contiguous from base + 1: truncate it in place at `from` (restarts copy it).
+      const keep = Math.max(0, Math.min(entries.length, from - base - 1));
+      const lastKept = keep > 0 ? entries[keep - 1].index : base;
       assert(from <= lastKept + 1, `entries written without a gap (from ${from} after ${lastKept})`);
-      entries = kept.concat(job.entries.slice(0, n).filter((e) => e.index > base));
+      entries.length = keep;
+      for (let i = 0; i < n; i++) if (job.entries[i].index > base) entries.push(job.entries[i]);
     }
     if (job.hardState !== null && left > 0) hardState = job.hardState;
+    assert(entries.length === 0 || entries[0].index === (snapshot?.meta.index ?? 0) + 1, "the stored log starts right after the snapshot");
     this.stored = { hardState, snapshot, entries };
   }
 }

@@ -175,6 +175,12 @@ class Simulation implements NemesisHost {
   #probeApplied = false;
   #upCores: RaftCore[] = [];
   #upDirty = true;
+  /**
+   * Some core handed out a ready (or a node started or stopped) since the last safety check.
+   * Everything the checker looks at (term, role, log, commit, applied) changes only that way, so
+   * events without one (most ticks, client bookkeeping) need no check.
+   */
+  #changed = true;
 
   constructor(options: SimOptions) {
     this.#seed = options.seed;
@@ -330,6 +336,7 @@ class Simulation implements NemesisHost {
     n.state = "up";
     n.clockRate = 1;
     this.#upDirty = true;
+    this.#changed = true;
     const c = n.core;
     const s = initial.hardState;
     const text = `${why === null ? "start" : "restart"} ${n.id}: term=${s.term} vote=${s.vote} commit=${c.committedIndex} ` +
@@ -377,6 +384,7 @@ class Simulation implements NemesisHost {
     for (const req of n.requests) this.#queue.after(this.#clientDelay(), () => this.#giveUp(req, "connection lost"));
     n.requests.clear();
     this.#upDirty = true;
+    this.#changed = true;
   }
 
   #scheduleTick(n: SimNode): void {
@@ -402,6 +410,7 @@ class Simulation implements NemesisHost {
       const core = n.core as RaftCore;
       if (!this.#guard(n, "hasReady", () => core.hasReady())) break;
       const rd = this.#guard(n, "ready", () => core.ready());
+      this.#changed = true;
       if (rd.softState !== null) this.#roleChanged(n, core, rd);
       for (const m of rd.messages) this.#send(m);
       if (needsWrite(rd)) {
@@ -504,7 +513,10 @@ class Simulation implements NemesisHost {
     }
     // Newly committed entries are seen as committed (in this term) before they are applied, so
     // that leader completeness is checked against them too.
-    if (rd.committedEntries.length > 0) this.#checkSafety();
+    if (rd.committedEntries.length > 0) {
+      this.#checkSafety();
+      this.#changed = true; // applying changes what the checker sees again
+    }
     const problems = this.#checker.observeApplied(n.id, rd.committedEntries);
     if (problems.length > 0) this.#halt("safety", problems[0], [n.id]);
     for (const e of rd.committedEntries) {
@@ -566,6 +578,7 @@ class Simulation implements NemesisHost {
     // Nothing new when a snapshot from the leader already covers this index.
     if (snap === null || snap.meta.index !== index || index <= (n.disk.stored.snapshot?.meta.index ?? 0)) return;
     n.disk.writeSnapshot(snap);
+    this.#changed = true;
     this.#stats.snapshotsTaken++;
     this.#note(n.id, 0, `${n.id} took snapshot ${snap.meta.term}/${index}`);
   }
@@ -805,6 +818,8 @@ class Simulation implements NemesisHost {
   // =====================================================================================
 
   #checkSafety(): void {
+    if (!this.#changed) return;
+    this.#changed = false;
     if (this.#upDirty) {
       this.#upCores = this.#sortedNodes()
         .filter((n) => n.state === "up")
