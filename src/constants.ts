@@ -229,6 +229,35 @@ export const simCheckStepsMax = 2_000_000;
 assert(simClientTimeoutUs > 2 * simElectionTicks * simTickUs, "a client waits out at least one election");
 assert(simVotersMin >= 1 && simVotersMin < simNodesMax, "room to add and remove members");
 
+// ---- Raft bus: the TCP transport between nodes (src/bus/) ----
+/**
+ * Largest frame payload (one encoded Raft message). A MsgApp holds at most one entry past
+ * append-req-max-size, so the largest entry plus some room for the message around it must fit.
+ */
+export const busFramePayloadBytesMax = 640 * 1024 * 1024;
+/** Handshake frames are small; before authentication nothing larger is read. */
+export const busHandshakeFrameBytesMax = 1024;
+/**
+ * Bytes waiting to go to one peer (encoded or about to be). Past it, further messages to that
+ * peer are dropped (Raft retransmits): a slow follower can neither stall the leader nor grow its
+ * memory. A single message larger than this still goes out when the queue is empty.
+ */
+export const busPeerQueueBytesMaxDefault = 64 * 1024 * 1024;
+/** Reconnect attempts back off exponentially from raft.reconnect-interval up to this. */
+export const busReconnectBackoffMaxMs = 1000;
+/** A message whose encoding may exceed this is encoded into its own buffer, not the batch. */
+export const busLargeMessageBytes = 256 * 1024;
+/** PBKDF2 rounds that turn raft.cluster-password into the handshake key (~10 ms, once). */
+export const busPasswordKdfRounds = 100_000;
+/** Log lines about one misbehaving connection, per reason, before they are only counted. */
+export const busConnLogLinesMax = 8;
+
+assert(busFramePayloadBytesMax >= entryBytesMax + 1024 * 1024, "a frame holds the largest entry and its message");
+assert(busFramePayloadBytesMax >= raftAppendMsgBytesMaxDefault + raftSnapshotChunkBytesDefault, "a frame holds a MsgApp or a snapshot chunk");
+assert(busFramePayloadBytesMax < 2 ** 32, "frame lengths fit a u32");
+assert(busLargeMessageBytes < busPeerQueueBytesMaxDefault, "large messages are large relative to the queue");
+assert(busHandshakeFrameBytesMax < busLargeMessageBytes, "handshake frames are small");
+
 // ---- Incremental snapshots (src/node/snapshot-writer.ts) ----
 /** Snapshot records are gathered into chunks of about this size (a longer record goes alone). */
 export const snapshotChunkBytes = 1024 * 1024;
