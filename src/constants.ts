@@ -251,6 +251,10 @@ export const busLargeMessageBytes = 256 * 1024;
 export const busPasswordKdfRounds = 100_000;
 /** Log lines about one misbehaving connection, per reason, before they are only counted. */
 export const busConnLogLinesMax = 8;
+/** Inbound connections still in their handshake; more are closed at once (a connection flood). */
+export const busPendingHandshakesMax = 64;
+/** The same refusal (reason and remote host) is logged as a warning at most once per this long. */
+export const busRefusalLogIntervalMs = 10_000;
 
 assert(busFramePayloadBytesMax >= entryBytesMax + 1024 * 1024, "a frame holds the largest entry and its message");
 assert(busFramePayloadBytesMax >= raftAppendMsgBytesMaxDefault + raftSnapshotChunkBytesDefault, "a frame holds a MsgApp or a snapshot chunk");

@@ -10,7 +10,7 @@
 // so a slow follower can neither stall the leader nor grow its memory. `send` never blocks.
 
 import type { TCPSocketListener } from "bun";
-import { busFramePayloadBytesMax, busLargeMessageBytes, busPeerQueueBytesMaxDefault } from "../constants.ts";
+import { busFramePayloadBytesMax, busLargeMessageBytes, busPeerQueueBytesMaxDefault, busPendingHandshakesMax, busRefusalLogIntervalMs } from "../constants.ts";
 import type { Message, NodeId } from "../raft/types.ts";
 import { assert } from "../util/assert.ts";
 import type { LogLevel } from "../util/log.ts";
@@ -84,6 +84,8 @@ export class Bus {
   /** All inbound connections, authenticated or not. */
   readonly #conns = new Set<InboundConn>();
   #flushScheduled = false;
+  /** When each distinct refusal was last logged as a warning. */
+  readonly #refusalsLogged = new Map<string, number>();
   readonly #scratch = new Uint8Array(batchSegmentBytes + frameHeaderBytes + busLargeMessageBytes);
   #stopped = false;
   readonly #linkCtx: LinkContext;
@@ -112,7 +114,7 @@ export class Bus {
       responseTimeoutMs: opts.responseTimeoutMs,
       reconnectIntervalMs: opts.reconnectIntervalMs,
       log: opts.log,
-      linkStateChanged: (id, connected) => opts.onPeerState?.(id, connected),
+      linkStateChanged: (id, connected) => this.#callOut(() => opts.onPeerState?.(id, connected)),
     };
     this.#inboundCtx = {
       get nodeId() {
@@ -127,6 +129,7 @@ export class Bus {
       connectionTimeoutMs: opts.connectionTimeoutMs,
       admits: (id) => this.#acceptUnknown || this.#links.has(id),
       log: opts.log,
+      logRefusal: (host, why) => this.#logRefusal(host, why),
       accepted: (conn) => this.#accepted(conn),
       closed: (conn) => this.#closed(conn),
       contact: (id) => {
@@ -148,6 +151,11 @@ export class Bus {
         binaryType: "uint8array",
         open: (s) => {
           if (this.#stopped) {
+            s.terminate();
+            return;
+          }
+          if (this.#pendingHandshakes() >= busPendingHandshakesMax) {
+            this.#logRefusal(s.remoteAddress, `Bus: refused connection from ${s.remoteAddress}: ${busPendingHandshakesMax} handshakes already pending`);
             s.terminate();
             return;
           }
@@ -318,14 +326,39 @@ export class Bus {
   }
 
   #deliver(m: Message): void {
+    this.#callOut(() => this.#opts.onMessage(m));
+  }
+
+  /**
+   * Runs a callback of the node from inside a socket handler. What it throws is not the peer's
+   * fault: a broken invariant must end the node (an uncaught exception), not close a connection.
+   */
+  #callOut(f: () => void): void {
     try {
-      this.#opts.onMessage(m);
+      f();
     } catch (e) {
-      // Not the peer's fault: a broken invariant in the node must end it, not this connection.
       queueMicrotask(() => {
         throw e;
       });
     }
+  }
+
+  #pendingHandshakes(): number {
+    let n = 0;
+    for (const c of this.#conns) if (!c.open) n++;
+    return n;
+  }
+
+  #logRefusal(host: string, line: string): void {
+    const key = `${host} ${line.replace(/^Bus: refused connection from \S+: /, "")}`;
+    const now = performance.now();
+    const last = this.#refusalsLogged.get(key);
+    const repeated = last !== undefined && now - last < busRefusalLogIntervalMs;
+    if (!repeated) {
+      if (this.#refusalsLogged.size >= busPendingHandshakesMax) this.#refusalsLogged.clear();
+      this.#refusalsLogged.set(key, now);
+    }
+    this.#opts.log(repeated ? "verbose" : "warning", line);
   }
 
   #accepted(conn: InboundConn): void {

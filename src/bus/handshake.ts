@@ -190,6 +190,6 @@ export function judgeHello(h: Hello, a: AcceptorView): Refusal | null {
   }
   if (h.to !== a.nodeId) return { why: `it wants node ${h.to}, this is node ${a.nodeId}`, tell: `this is node ${a.nodeId}, not ${h.to}` };
   if (h.from === a.nodeId) return { why: `it claims this node's own id ${h.from}`, tell: "node id clash" };
-  if (!a.admits(h.from)) return { why: `node ${h.from} is not a member of this cluster`, tell: `node ${h.from} is not a member` };
+  if (!a.admits(h.from)) return { why: "not a member of this cluster", tell: `node ${h.from} is not a member` };
   return null;
 }

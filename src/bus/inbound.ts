@@ -20,6 +20,8 @@ export interface InboundContext {
   /** Whether a connection from this node may be accepted. */
   admits(id: NodeId): boolean;
   log(level: LogLevel, message: string): void;
+  /** Logs a refused handshake (the bus keeps a peer that retries every second from flooding the log). */
+  logRefusal(remoteHost: string, why: string): void;
   /** The handshake succeeded: the bus records the connection (replacing an older one). */
   accepted(conn: InboundConn): void;
   closed(conn: InboundConn): void;
@@ -136,13 +138,16 @@ export class InboundConn {
   /** Refuses the handshake: logs why, tells the dialer when it got as far as a hello, closes. */
   #refuse(why: string, answer: { tell: string; hello: Hello } | null): false {
     if (this.#phase !== "hello") return false;
-    this.#ctx.log("warning", `Bus: refused connection from ${this.#remote}: ${why}`);
+    this.#ctx.logRefusal(this.#socket.remoteAddress, `Bus: refused connection from ${this.#remote}: ${why}`);
     this.#phase = "closed";
     this.#clearDeadline();
     if (answer !== null) {
       // The refusal carries no proof: a dialer never needs one to give up.
       this.#socket.write(encodeFrame(encodeWelcome({ ok: false, reason: answer.tell, proof: new Uint8Array(0) }), busHandshakeFrameBytesMax));
       this.#socket.end();
+      // A dialer that never closes its side would keep the socket half open: not for long.
+      const socket = this.#socket;
+      setTimeout(() => socket.terminate(), this.#ctx.connectionTimeoutMs);
     } else {
       this.#socket.terminate();
     }

@@ -116,7 +116,8 @@ export class OutgoingLink {
 
   /** Queues encoded frames; written at once when connected and nothing waits before them. */
   write(bytes: Uint8Array, owned: boolean): void {
-    assert(!this.#closed && this.state !== "disconnected", "frames are queued only on a live link");
+    // The connection may have failed under an earlier write of this batch: the rest is lost with it.
+    if (this.#closed || this.state === "disconnected") return;
     const before = this.queue.bytes;
     const sink = this.state === "connected" ? this.#socket : null;
     const n = this.queue.push(bytes, owned, sink);

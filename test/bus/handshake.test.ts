@@ -51,7 +51,7 @@ describe("judgeHello", () => {
       [hello(a, {}, deriveBusKey("guess", "c1")), a, "bad password proof"],
       [hello(a, { to: 3 }), a, "it wants node 3, this is node 2"],
       [hello(a, { from: 2 }), a, "this node's own id"],
-      [hello(a, { from: 9 }), a, "node 9 is not a member"],
+      [hello(a, { from: 9 }), a, "not a member of this cluster"],
       [hello(a), acceptor({ nodeId: 0, nonce: a.nonce }), "does not know its identity"],
     ];
     for (const [h, view, why] of cases) expect(judgeHello(h, view)?.why).toContain(why);

@@ -4,7 +4,7 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeFrame, frameHeaderBytes } from "../../src/bus/frame.ts";
-import { busHandshakeFrameBytesMax } from "../../src/constants.ts";
+import { busHandshakeFrameBytesMax, busPendingHandshakesMax } from "../../src/constants.ts";
 import type { NodeId } from "../../src/raft/types.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { encode } from "@msgpack/msgpack";
@@ -51,7 +51,7 @@ describe("bus handshake refusals", () => {
     const a = await startBus({ nodeId: 7 });
     const b = await startBus({ nodeId: 2 });
     b.bus.setPeers(new Map([[1, "127.0.0.1:1"]]), false);
-    await expectRefused(a, b, "node 7 is not a member", "refused by the peer: node 7 is not a member");
+    await expectRefused(a, b, "node 7: not a member of this cluster", "refused by the peer: node 7 is not a member");
   });
 
   test("wrong target id", async () => {
@@ -128,6 +128,24 @@ describe("bus handshake refusals", () => {
     await waitLog(b, "no handshake within 200 ms");
     // The bus is unharmed.
     a.bus.setPeers(peersOf(b), false);
+    await waitConnected(a, 2);
+    a.bus.send([emptyMessage("MsgHeartbeat", 1, 2)]);
+    await waitFor("a heartbeat from a real peer", () => b.inbox.length === 1);
+  });
+
+  test("a flood of connections that never finish the handshake is capped", async () => {
+    const b = await startBus({ nodeId: 2 });
+    const a = await startBus({ nodeId: 1 });
+    b.bus.setPeers(peersOf(a), false);
+    const sockets = [];
+    for (let i = 0; i < busPendingHandshakesMax + 4; i++) {
+      sockets.push(await Bun.connect({ hostname: "127.0.0.1", port: b.port, socket: { data() {}, close() {}, error() {} } }));
+    }
+    await waitLog(b, `${busPendingHandshakesMax} handshakes already pending`);
+    for (const s of sockets) s.end();
+    // Once they are gone, a real peer gets in.
+    a.bus.setPeers(peersOf(b), false);
+    await waitConnected(a, 2);
     a.bus.send([emptyMessage("MsgHeartbeat", 1, 2)]);
     await waitFor("a heartbeat from a real peer", () => b.inbox.length === 1);
   });
@@ -179,7 +197,7 @@ describe("bus after the handshake", () => {
     // The joiner learns the membership (without node 5): 5's connection is closed and refused after.
     joiner.bus.setPeers(new Map([[7, "127.0.0.1:1"]]), false);
     await waitLog(joiner, "node 5 is no longer a peer");
-    await waitLog(joiner, "node 5 is not a member");
+    await waitLog(joiner, "node 5: not a member of this cluster");
     expect(leader.states).toContain("2:down");
   });
 });
