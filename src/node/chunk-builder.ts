@@ -11,7 +11,8 @@ export class ChunkBuilder {
   /** The chunk being filled; null until the first record after a seal. */
   #buf: Uint8Array | null = null;
   #used = 0;
-  readonly #chunks: Uint8Array[] = [];
+  /** Sealed chunks not yet taken. */
+  #chunks: Uint8Array[] = [];
   /** Bytes appended so far (sealed and not). */
   #total = 0;
 
@@ -30,7 +31,7 @@ export class ChunkBuilder {
     if (this.#buf !== null && bytes.length > this.#buf.length - this.#used) this.#seal();
     if (bytes.length >= this.#chunkBytes) {
       // A record at least a chunk long travels alone rather than being split.
-      this.#chunks.push(bytes.slice());
+      this.#chunks.push(new Uint8Array(bytes)); // a copy (a Buffer's slice() would not be)
       return;
     }
     if (this.#buf === null) this.#buf = new Uint8Array(this.#chunkBytes);
@@ -38,10 +39,23 @@ export class ChunkBuilder {
     this.#used += bytes.length;
   }
 
-  /** The chunks, in order; their concatenation is everything appended. Ends the builder. */
+  /**
+   * The chunks sealed since the last take, in order, leaving the one being filled: lets a
+   * consumer stream them out while appending goes on.
+   */
+  takeSealed(): Uint8Array[] {
+    const out = this.#chunks;
+    this.#chunks = [];
+    return out;
+  }
+
+  /**
+   * The remaining chunks, in order: with those taken before, their concatenation is everything
+   * appended. Ends the builder.
+   */
   finish(): Uint8Array[] {
     this.#seal();
-    return this.#chunks;
+    return this.takeSealed();
   }
 
   #seal(): void {

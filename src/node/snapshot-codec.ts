@@ -3,7 +3,8 @@
 // restarted node, or a follower behind the compacted log, loads instead of the entries it covers.
 //
 // Layout: msgpack header {v, appliedMs, members, keys}, then one msgpack record per key:
-// [key, type, payload, expireAt (0 = none), encoding flag]. Strings travel as bytes (bin).
+// [key, type, payload, expireAt (0 = none), encoding flag]. Strings travel as bytes (bin);
+// snapshot-record.ts encodes records (and details each type's payload).
 // Records may come in any order. encodeNodeSnapshot writes them all at once; the incremental
 // writer (snapshot-writer.ts) writes the same header and records over many slices.
 
@@ -15,12 +16,13 @@ import { ListValue } from "../engine/types/list.ts";
 import { SetValue } from "../engine/types/set.ts";
 import { ZSetValue } from "../engine/types/zset.ts";
 import type { Value } from "../engine/value.ts";
-import { binaryToBytes, bytesToBinary } from "../util/bytes.ts";
+import { bytesToBinary } from "../util/bytes.ts";
 import { ChunkBuilder, concatChunks } from "./chunk-builder.ts";
+import { SnapshotRecordEncoder, snapshotTypeTag } from "./snapshot-record.ts";
 import { Members } from "./members.ts";
 
 const version = 1;
-const T = { string: 0, hash: 1, list: 2, set: 3, zset: 4 } as const;
+const T = snapshotTypeTag;
 
 export class SnapshotDecodeError extends Error {
   override name = "SnapshotDecodeError";
@@ -28,43 +30,9 @@ export class SnapshotDecodeError extends Error {
 
 type Record = [Uint8Array, number, unknown, number, number];
 
-function encodeValue(v: Value): [number, unknown, number] {
-  if (typeof v === "string") return [T.string, binaryToBytes(v), 0];
-  switch (v.type) {
-    case "hash": {
-      const flat: Uint8Array[] = [];
-      for (const [f, x] of v.entries()) flat.push(binaryToBytes(f), binaryToBytes(x));
-      return [T.hash, flat, v.isListpack ? 1 : 0];
-    }
-    case "list":
-      return [T.list, v.toArray().map(binaryToBytes), 0];
-    case "set": {
-      // A hash table set travels with its slot layout: SPOP's picks depend on it.
-      const layout = v.layout();
-      if (layout === null) return [T.set, [...v.members()].map(binaryToBytes), 1];
-      return [T.set, [layout.slots.map((m) => (m === null ? null : binaryToBytes(m))), layout.free], 0];
-    }
-    case "zset": {
-      const flat: (Uint8Array | number)[] = [];
-      for (const [m, score] of v.entries()) flat.push(binaryToBytes(m), score);
-      return [T.zset, flat, v.isListpack ? 1 : 0];
-    }
-  }
-}
-
 /** The snapshot's first item; `keys` is the number of records that follow. */
 export function encodeSnapshotHeader(appliedMs: number, members: Uint8Array, keys: number): Uint8Array {
   return new Encoder().encode({ v: version, appliedMs, members, keys });
-}
-
-/**
- * One key's record. The bytes are a view into `enc`'s buffer, valid until its next call: copy
- * them out (ChunkBuilder.append) before encoding the next record.
- */
-export function encodeSnapshotRecord(enc: Encoder, key: string, value: Value, expireAt: number | undefined): Uint8Array {
-  const [type, payload, flag] = encodeValue(value);
-  const record: Record = [binaryToBytes(key), type, payload, expireAt ?? 0, flag];
-  return enc.encodeSharedRef(record);
 }
 
 /**
@@ -72,11 +40,11 @@ export function encodeSnapshotRecord(enc: Encoder, key: string, value: Value, ex
  * (see SnapshotWriter for the incremental way).
  */
 export function encodeNodeSnapshot(engine: Engine, members: Members): Uint8Array {
-  const enc = new Encoder();
+  const enc = new SnapshotRecordEncoder();
   const db = engine.db;
   const out = new ChunkBuilder(snapshotChunkBytes);
   out.append(encodeSnapshotHeader(engine.lastAppliedMs, members.toBytes(), db.size));
-  for (const [key, value] of db.entries()) out.append(encodeSnapshotRecord(enc, key, value, db.getExpire(key)));
+  for (const [key, value] of db.entries()) out.append(enc.encode(key, value, db.getExpire(key)));
   return concatChunks(out.finish());
 }
 

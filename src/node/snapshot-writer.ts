@@ -34,7 +34,6 @@
 // collection is serialized in one go). Nothing here reads the state machine's clock or RNG; the
 // slice clock only decides where slices end, never what the snapshot holds.
 
-import { Encoder } from "@msgpack/msgpack";
 import { snapshotChunkBytes, snapshotSliceClockEverySlots, snapshotSliceKeysDefault, snapshotSliceMsDefault } from "../constants.ts";
 import type { Dict } from "../engine/dict.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -43,7 +42,8 @@ import type { Value } from "../engine/value.ts";
 import { assert } from "../util/assert.ts";
 import { ChunkBuilder } from "./chunk-builder.ts";
 import type { Members } from "./members.ts";
-import { encodeSnapshotHeader, encodeSnapshotRecord } from "./snapshot-codec.ts";
+import { encodeSnapshotHeader } from "./snapshot-codec.ts";
+import { SnapshotRecordEncoder } from "./snapshot-record.ts";
 
 export class SnapshotBusyError extends Error {
   override name = "SnapshotBusyError";
@@ -85,14 +85,18 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
   #cursor = 0;
   /** Keys named by beforeWrite since I: already serialized, or created after I. Never walked. */
   #touched = new Set<string>();
-  readonly #enc = new Encoder();
+  readonly #enc = new SnapshotRecordEncoder();
   #out: ChunkBuilder | null = new ChunkBuilder(snapshotChunkBytes);
   /** Records written so far; equals keyCount when done. */
   #written = 0;
   /** Records written by beforeWrite rather than by the walk. */
   #copiedOnWrite = 0;
+  /** Distinct keys named by beforeWrite (#touched's size, kept after it is freed). */
+  #touchedCount = 0;
   #slices = 0;
   #chunks: Uint8Array[] | null = null;
+  /** The snapshot's size once done (or as far as it got when aborted). */
+  #bytes = 0;
   #state: State = "running";
 
   /**
@@ -126,7 +130,7 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
 
   /** Progress and cost figures (INFO, logs, tests). */
   get stats(): { written: number; copiedOnWrite: number; touched: number; slices: number } {
-    return { written: this.#written, copiedOnWrite: this.#copiedOnWrite, touched: this.#touched.size, slices: this.#slices };
+    return { written: this.#written, copiedOnWrite: this.#copiedOnWrite, touched: this.#touchedCount, slices: this.#slices };
   }
 
   /**
@@ -168,7 +172,22 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
     return this.result();
   }
 
-  /** The snapshot's bytes as chunks (concatenated, what decodeNodeSnapshot loads). */
+  /**
+   * Chunks completed so far, for a caller that streams them out (to storage) while the snapshot
+   * runs rather than holding them all on this thread. Each chunk is returned once, in order.
+   */
+  drain(): Uint8Array[] {
+    if (this.#out !== null) return this.#out.takeSealed();
+    if (this.#chunks === null) return [];
+    const rest = this.#chunks;
+    this.#chunks = [];
+    return rest;
+  }
+
+  /**
+   * The snapshot's bytes as chunks, once done: everything not drained before. All chunks
+   * drained and returned, concatenated in order, are what decodeNodeSnapshot loads.
+   */
   result(): Uint8Array[] {
     assert(this.#chunks !== null, "a snapshot's result exists once it is done");
     return this.#chunks;
@@ -176,7 +195,7 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
 
   /** Total bytes written so far (all of the snapshot once done). */
   get bytes(): number {
-    return this.#chunks !== null ? this.#chunks.reduce((n, c) => n + c.length, 0) : (this.#out?.totalBytes ?? 0);
+    return this.#out !== null ? this.#out.totalBytes : this.#bytes;
   }
 
   /** Stops the snapshot and removes the keyspace hook; a no-op once done or aborted. */
@@ -192,6 +211,7 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
     const touched = this.#touched;
     if (touched.has(key)) return;
     touched.add(key);
+    this.#touchedCount++;
     assert(this.#tables !== null, "a snapshot is told of writes only while running");
     const dict = this.#tables.dict;
     const slot = dict.slotOf(key);
@@ -210,13 +230,14 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
 
   #write(key: string, value: Value): void {
     assert(this.#out !== null && this.#tables !== null, "writing a running snapshot");
-    this.#out.append(encodeSnapshotRecord(this.#enc, key, value, this.#tables.expires.get(key)));
+    this.#out.append(this.#enc.encode(key, value, this.#tables.expires.get(key)));
     this.#written++;
   }
 
   #finish(): void {
     assert(this.#written === this.keyCount, `snapshot wrote ${this.#written} keys of ${this.keyCount}`);
     assert(this.#out !== null, "finishing a running snapshot");
+    this.#bytes = this.#out.totalBytes;
     this.#chunks = this.#out.finish();
     this.#state = "done";
     this.#release();
@@ -224,6 +245,7 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
 
   /** Detaches the hook and drops every reference into the keyspace. */
   #release(): void {
+    if (this.#out !== null) this.#bytes = this.#out.totalBytes;
     if (this.#db !== null) this.#db.detachCopyOnWrite(this);
     this.#db = null;
     this.#tables = null;
