@@ -8,7 +8,7 @@ import { simTickUs } from "../constants.ts";
 import type { Network, Weather } from "./network.ts";
 import type { NemesisMode, Profile } from "./profile.ts";
 import type { SimRandom } from "./random.ts";
-import { figure8, voteAmnesia, type Script } from "./schedules.ts";
+import { figure8, staleLeader, voteAmnesia, type Script } from "./schedules.ts";
 
 /** What the nemesis may do to the cluster (implemented by the simulation). */
 export interface NemesisHost {
@@ -25,6 +25,8 @@ export interface NemesisHost {
   leaderId(): NodeId | null;
   /** The role of an up node; null when it is not up. */
   roleOf(id: NodeId): Role | null;
+  /** An up node's last log entry as "term/index" (what INFO shows); null when it is not up. */
+  logEnd(id: NodeId): string | null;
   /** Incremented on every crash and restart of `id`: a scheduled action checks it is still the same run. */
   incarnation(id: NodeId): number;
   crash(id: NodeId, why: string): void;
@@ -182,7 +184,7 @@ export class Nemesis {
         return;
       }
       case "isolateLeader":
-        this.#isolateLeader();
+        this.#startScript(staleLeader(h));
         return;
       case "transfer":
         h.transferLeadership();
@@ -237,6 +239,7 @@ export class Nemesis {
   #endScript(why: string): void {
     const h = this.#host;
     h.note(`nemesis: ${this.#script?.name} ends: ${why}`);
+    this.#script?.cleanup?.();
     this.#script = null;
     h.network.heal();
   }
@@ -263,6 +266,11 @@ export class Nemesis {
     });
   }
 
+  /** Leader `id` handed a commit index to storage. */
+  onLeaderCommit(id: NodeId, commit: number): void {
+    this.#script?.onLeaderCommit?.(id, commit);
+  }
+
   /** `voter` just sent a granted vote to `candidate` (its vote is supposed to be on disk). */
   onVoteSent(voter: NodeId, candidate: NodeId, term: number): void {
     const h = this.#host;
@@ -280,23 +288,6 @@ export class Nemesis {
       ids.forEach((id, i) => {
         if (h.incarnation(id) === incs[i]) h.restart(id, "nemesis: restart after the crash");
       });
-    });
-  }
-
-  /** Cuts the leader off from its peers (clients still reach it) and slows its clock for a while. */
-  #isolateLeader(): void {
-    const h = this.#host;
-    const id = h.leaderId();
-    if (id === null) return;
-    const rate = 0.1 + h.rng.float() * 0.3;
-    h.network.isolate(id, h.liveIds());
-    h.setClock(id, rate);
-    h.note(`nemesis: isolate leader ${id} from its peers, its clock at ${rate.toFixed(2)}x`);
-    const inc = h.incarnation(id);
-    h.after(h.rng.between(20, 90) * simTickUs, () => {
-      if (h.incarnation(id) === inc) h.setClock(id, 1);
-      h.network.heal();
-      h.note(`nemesis: heal links (end of ${id}'s isolation)`);
     });
   }
 

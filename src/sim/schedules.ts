@@ -10,6 +10,9 @@
 //   once; the winner is cut off as it wins, and the follower comes back and campaigns for the
 //   same term.
 //   Each restarted voter must remember its vote.
+// - staleLeader: the leader is cut off from its peers (clients still reach it) and its clock
+//   slowed, so it goes on believing it leads while the others elect a new leader that commits
+//   writes. Its reads must not be served from its stale state.
 
 import type { NodeId } from "../raft/types.ts";
 import { simElectionTicks, simTickUs } from "../constants.ts";
@@ -28,7 +31,11 @@ export interface Step {
 export interface Script {
   readonly name: string;
   readonly steps: readonly Step[];
+  /** Undoes what the script changed besides links (healed anyway) when it ends, however it ends. */
+  cleanup?(): void;
   onLeader?(id: NodeId): void;
+  /** Leader `id` handed its commit index to storage (it may have advanced). */
+  onLeaderCommit?(id: NodeId, commit: number): void;
   onVoteSent?(voter: NodeId, candidate: NodeId, term: number): void;
 }
 
@@ -57,6 +64,7 @@ export function figure8(h: NemesisHost): Script {
   /** Which election the script waits for; its winner is cut off before its first messages leave. */
   let awaiting: "A" | "B" | "A again" | null = null;
   let tries = 0;
+  let crashOnCommit = false;
   /** Keeps asking `id` to campaign (an operator repeating RAFT.TIMEOUT_NOW) until it leads. */
   const leads = (who: () => NodeId, what: string): Step => ({
     what,
@@ -129,16 +137,25 @@ export function figure8(h: NemesisHost): Script {
         h.note(`nemesis figure8: new leader ${b} appends alone (links out of it cut)`);
       } else if (awaiting === "A again" && id === a) {
         // Leading for a moment, over a failing link: some followers get its old entries, maybe
-        // not its new ones.
+        // not its new ones. It dies after a while, or right after it commits something.
         const inc = h.incarnation(a);
-        h.network.setSendLoss(a, 0.5);
-        h.after(h.rng.between(0, 20_000), () => {
+        h.network.setSendLoss(a, 0.3);
+        crashOnCommit = h.rng.chance(0.8);
+        h.after(h.rng.between(0, 40_000), () => {
           if (h.incarnation(a) === inc) h.crash(a, "nemesis figure8: A's second term ends");
         });
       } else {
         return;
       }
       awaiting = null;
+    },
+    onLeaderCommit(id, commit) {
+      if (!crashOnCommit || id !== a) return;
+      crashOnCommit = false;
+      const inc = h.incarnation(a);
+      h.after(0, () => {
+        if (h.incarnation(a) === inc) h.crash(a, `nemesis figure8: A dies right after committing ${commit}`);
+      });
     },
   };
 }
@@ -148,31 +165,37 @@ export function voteAmnesia(h: NemesisHost): Script {
   let y: NodeId = 0;
   let x: NodeId = 0;
   let crashVoters = false;
+  let started = false;
   const script: Script = {
     name: "voteAmnesia",
     steps: [
       {
-        what: "a leader with a follower",
+        what: "a leader with a follower that has its whole log",
         limitTicks: 40,
         poll: () => {
-          h.network.heal();
-          for (const id of h.downIds()) h.restart(id, "nemesis voteAmnesia: every node up first");
+          if (!started) {
+            started = true;
+            h.network.heal();
+            for (const id of h.downIds()) h.restart(id, "nemesis voteAmnesia: every node up first");
+          }
           const l = h.leaderId();
-          const followers = h.upIds().filter((id) => id !== l);
-          if (l === null || followers.length === 0) return "wait";
+          if (l === null) return "wait";
+          const end = h.logEnd(l);
+          const followers = h.upIds().filter((id) => id !== l && h.logEnd(id) === end);
+          if (followers.length === 0) return "wait";
           l0 = l;
           y = h.rng.pick(followers);
+          // Cut off the follower and depose the leader at once, before the others' logs move on
+          // (the follower must stay as up to date as the voters). The leader comes straight back:
+          // the election needs everyone but the cut-off follower.
           h.network.isolate(y, h.liveIds());
           h.note(`nemesis voteAmnesia: isolate follower ${y} (its term stays behind)`);
+          crashVoters = true;
+          h.crash(l0, "nemesis voteAmnesia: crash the leader");
+          h.restart(l0, "nemesis voteAmnesia: it comes back a follower");
           return "next";
         },
       },
-      pause(h, "the leader still leads", h.rng.between(1, 3), () => {
-        // Depose it without losing a node: the election needs everyone but the cut-off follower.
-        crashVoters = true;
-        h.crash(l0, "nemesis voteAmnesia: crash the leader");
-        h.restart(l0, "nemesis voteAmnesia: it comes back a follower");
-      }),
       {
         what: "a new leader X",
         limitTicks: 60,
@@ -205,4 +228,42 @@ export function voteAmnesia(h: NemesisHost): Script {
     },
   };
   return script;
+}
+
+export function staleLeader(h: NemesisHost): Script {
+  let old: NodeId = 0;
+  let inc = 0;
+  const restore = (): void => {
+    if (old !== 0 && h.incarnation(old) === inc) h.setClock(old, 1);
+  };
+  return {
+    name: "staleLeader",
+    steps: [
+      {
+        what: "a leader",
+        limitTicks: 40,
+        poll: () => {
+          const l = h.leaderId();
+          if (l === null) return "wait";
+          old = l;
+          inc = h.incarnation(l);
+          const rate = 0.1 + h.rng.float() * 0.3;
+          h.network.isolate(old, h.liveIds());
+          h.setClock(old, rate);
+          h.note(`nemesis staleLeader: isolate leader ${old} from its peers, its clock at ${rate.toFixed(2)}x`);
+          return "next";
+        },
+      },
+      {
+        what: "a new leader",
+        limitTicks: 60,
+        poll: () => {
+          const l = h.leaderId();
+          return l !== null && l !== old ? "next" : "wait";
+        },
+      },
+      pause(h, "both lead", h.rng.between(20, 60), () => h.note(`nemesis staleLeader: ${old} reconnects`)),
+    ],
+    cleanup: restore,
+  };
 }

@@ -412,6 +412,7 @@ class Simulation implements NemesisHost {
       const rd = this.#guard(n, "ready", () => core.ready());
       this.#changed = true;
       if (rd.softState !== null) this.#roleChanged(n, core, rd);
+      if (rd.hardState !== null && core.role === "leader") this.#nemesis.onLeaderCommit(n.id, rd.hardState.commit);
       for (const m of rd.messages) this.#send(m);
       if (needsWrite(rd)) {
         n.disk.enqueue({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState, afterPersist: rd.messagesAfterPersist, point: rd.persistPoint });
@@ -740,6 +741,11 @@ class Simulation implements NemesisHost {
   roleOf(id: NodeId): Role | null {
     const n = this.#node(id);
     return n.state === "up" && n.core !== null ? n.core.role : null;
+  }
+
+  logEnd(id: NodeId): string | null {
+    const n = this.#node(id);
+    return n.state === "up" && n.core !== null ? `${n.core.termAt(n.core.lastIndex) ?? 0}/${n.core.lastIndex}` : null;
   }
 
   campaign(id: NodeId, why: string): void {
