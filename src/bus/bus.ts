@@ -19,6 +19,7 @@ import { frameHeaderBytes, writeFrameHeader } from "./frame.ts";
 import { deriveBusKey } from "./handshake.ts";
 import { InboundConn, type InboundContext } from "./inbound.ts";
 import { OutgoingLink, type LinkContext, type LinkState } from "./outgoing.ts";
+import { callOut, rethrowBug } from "./rethrow.ts";
 
 export interface BusOptions {
   /** This node's id; 0 while unknown (a node about to join): it then dials no one and accepts no one. */
@@ -114,7 +115,7 @@ export class Bus {
       responseTimeoutMs: opts.responseTimeoutMs,
       reconnectIntervalMs: opts.reconnectIntervalMs,
       log: opts.log,
-      linkStateChanged: (id, connected) => this.#callOut(() => opts.onPeerState?.(id, connected)),
+      linkStateChanged: (id, connected) => callOut(() => opts.onPeerState?.(id, connected)),
     };
     this.#inboundCtx = {
       get nodeId() {
@@ -165,7 +166,10 @@ export class Bus {
         },
         data: (s, data) => s.data?.onData(data),
         close: (s) => s.data?.onClose(),
-        error: (s, err) => s.data?.close(`socket error: ${err.message}`),
+        error: (s, err) => {
+          rethrowBug(err);
+          s.data?.close(`socket error: ${err.message}`);
+        },
       },
     });
     this.#listener = listener;
@@ -326,21 +330,7 @@ export class Bus {
   }
 
   #deliver(m: Message): void {
-    this.#callOut(() => this.#opts.onMessage(m));
-  }
-
-  /**
-   * Runs a callback of the node from inside a socket handler. What it throws is not the peer's
-   * fault: a broken invariant must end the node (an uncaught exception), not close a connection.
-   */
-  #callOut(f: () => void): void {
-    try {
-      f();
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
+    callOut(() => this.#opts.onMessage(m));
   }
 
   #pendingHandshakes(): number {
@@ -372,3 +362,4 @@ export class Bus {
     if (conn.peerId !== 0 && this.#inbound.get(conn.peerId) === conn) this.#inbound.delete(conn.peerId);
   }
 }
+

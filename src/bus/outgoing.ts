@@ -25,6 +25,7 @@ import {
   type Hello,
 } from "./handshake.ts";
 import { OutQueue } from "./out-queue.ts";
+import { rethrowBug } from "./rethrow.ts";
 
 export type LinkState = "disconnected" | "connecting" | "connected";
 
@@ -157,6 +158,7 @@ export class OutgoingLink {
           if (current()) this.#fail(attempt, err ? `connection lost: ${err.message}` : "connection closed by the peer");
         },
         error: (_s, err) => {
+          rethrowBug(err);
           if (current()) this.#fail(attempt, `socket error: ${err.message}`);
         },
         connectError: (_s, err) => {

@@ -128,3 +128,11 @@ describe("bus exchange", () => {
     expect(stats(a, 32).connOks).toBe(2);
   });
 });
+
+test("an exception thrown by onMessage ends the process instead of closing the connection", async () => {
+  const proc = Bun.spawn(["bun", new URL("./throwing-callback.ts", import.meta.url).pathname], { stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  expect(out).not.toContain("still alive");
+  expect(err).toContain("a broken invariant in the node");
+  expect(code).not.toBe(0);
+}, 15_000);
