@@ -10,7 +10,22 @@ import { RingConsumer } from "../src/ring/consumer.ts";
 import { Doorbell } from "../src/ring/doorbell.ts";
 import { RingProducer } from "../src/ring/producer.ts";
 import type { RingPairBuffers } from "../src/ring/pair.ts";
-import { setLogLevel, setLogRole } from "../src/util/log.ts";
+import { log, setLogLevel, setLogRole } from "../src/util/log.ts";
+import { Bus } from "../src/bus/bus.ts";
+
+/** The Raft bus: where this node listens for peers, and its credentials. */
+export interface BusSettings {
+  readonly listenHost: string;
+  /** 0: any free port (the bound one is returned by attach). */
+  readonly listenPort: number;
+  readonly password: string;
+  readonly connectionTimeoutMs: number;
+  readonly responseTimeoutMs: number;
+  readonly reconnectIntervalMs: number;
+  /** Known once the node belongs to a cluster (0 / "" before INIT or JOIN). */
+  readonly nodeId: number;
+  readonly clusterId: string;
+}
 
 export interface RaftWorkerOptions {
   /** Main ↔ raft: toWorker = commands, fromWorker = events. */
@@ -20,9 +35,11 @@ export interface RaftWorkerOptions {
   /** This worker's doorbell, rung by the command and persisted rings' producers. */
   readonly doorbell: Int32Array;
   readonly loglevel: string;
+  readonly bus: BusSettings;
 }
 
 let driver: RaftDriver | null = null;
+let bus: Bus | null = null;
 
 function need(): RaftDriver {
   if (driver === null) throw new Error("raft worker not attached");
@@ -30,7 +47,8 @@ function need(): RaftDriver {
 }
 
 const api = {
-  attach(options: RaftWorkerOptions): void {
+  /** Wires the rings, starts the bus; resolves to the bus's bound port. */
+  async attach(options: RaftWorkerOptions): Promise<number> {
     setLogRole("R");
     setLogLevel(options.loglevel);
     const commands = new RingConsumer(options.mainRings.toWorker);
@@ -42,7 +60,37 @@ const api = {
       persisted: new ChannelReceiver(persisted),
       doorbell: new Doorbell(options.doorbell, [commands, persisted]),
     });
-    void driver.run();
+    const d = driver;
+    const b = options.bus;
+    bus = new Bus({
+      nodeId: b.nodeId,
+      clusterId: b.clusterId,
+      password: b.password,
+      listenHost: b.listenHost,
+      listenPort: b.listenPort,
+      connectionTimeoutMs: b.connectionTimeoutMs,
+      responseTimeoutMs: b.responseTimeoutMs,
+      reconnectIntervalMs: b.reconnectIntervalMs,
+      onMessage: (m) => d.receive(m),
+      onPeerState: (id, connected) => {
+        if (!connected) d.peerUnreachable(id);
+      },
+      log,
+    });
+    const port = await bus.start();
+    d.setTransport(bus);
+    void d.run();
+    return port;
+  },
+  /** The cluster id and node id, once the node has them (INIT, JOIN). */
+  setIdentity(nodeId: number, clusterId: string): void {
+    bus?.setIdentity(nodeId, clusterId);
+  },
+  setAddresses(addresses: [NodeId, string][]): void {
+    need().setAddresses(addresses);
+  },
+  peerStats() {
+    return bus?.peerStats() ?? [];
   },
   start(config: RaftConfig, timing: DriverTiming): void {
     need().start(config, timing);
@@ -67,6 +115,7 @@ const api = {
   },
   stop(): void {
     driver?.stop();
+    bus?.stop();
   },
 };
 

@@ -20,7 +20,7 @@ import type { RaftWorkerApi } from "../../workers/raft.worker.ts";
 import type { StorageWorkerApi } from "../../workers/storage.worker.ts";
 import { ChannelReceiver, ChannelSender } from "./channel.ts";
 import { decodeConfState, encodeConfState } from "./conf-state-codec.ts";
-import { raftInfo } from "./raft-info.ts";
+import { raftInfo, type PeerView } from "./raft-info.ts";
 import { RaftExecutor, raftErrors } from "./raft-executor.ts";
 import { RespClient } from "../client/resp-client.ts";
 import { showReply } from "../resp/reply-parser.ts";
@@ -54,6 +54,7 @@ export class RaftNode implements NodeAdmin {
   readonly raft: Comlink.Remote<RaftWorkerApi>;
   readonly storage: Comlink.Remote<StorageWorkerApi>;
   #status: Awaited<ReturnType<RaftWorkerApi["status"]>> = null;
+  #peers: PeerView[] = [];
   #storageStats: Awaited<ReturnType<StorageWorkerApi["stats"]>> | null = null;
   #snapshotting = false;
   #lastSnapshotIndex = 0;
@@ -108,11 +109,11 @@ export class RaftNode implements NodeAdmin {
       loadSnapshot: (_index, _term, data) => this.#loadSnapshot(data),
       membersChanged: () => this.#membersChanged(),
     };
-    this.server.infoSections.set("raft", () => raftInfo(this, this.#status, this.#storageStats));
+    this.server.infoSections.set("raft", () => raftInfo(this, this.#status, this.#storageStats, this.#peers));
     this.server.infoRefresh = async (sections) => {
       const wanted = sections.map((x) => x.toLowerCase());
       if (!wanted.includes("raft") && !wanted.includes("everything")) return;
-      [this.#status, this.#storageStats] = await Promise.all([this.raft.status(), this.storage.stats()]);
+      [this.#status, this.#storageStats, this.#peers] = await Promise.all([this.raft.status(), this.storage.stats(), this.raft.peerStats()]);
     };
     const recovered = await this.storage.start({
       rings: storageRings,
@@ -122,14 +123,37 @@ export class RaftNode implements NodeAdmin {
       fsync: s.raftLogFsync,
       loglevel: s.loglevel,
     });
-    await this.raft.attach({ mainRings: main, storageRings, doorbell: raftDoorbell, loglevel: s.loglevel });
-    void this.executor.processEvents();
     // Listen first: with --port 0 the address to announce is known only now.
     try {
       this.server.listen();
     } catch (e) {
       throw new Error(`Failed listening on ${s.bind}:${s.port}: ${(e as Error).message}`);
     }
+    const hs = recovered.hardState;
+    const clientPort = this.server.ports[0] ?? s.port;
+    try {
+      this.#busPort = await this.raft.attach({
+        mainRings: main,
+        storageRings,
+        doorbell: raftDoorbell,
+        loglevel: s.loglevel,
+        bus: {
+          listenHost: s.bind.split(/\s+/).find((h) => h !== "") ?? "127.0.0.1",
+          // Client port + 10000 unless raft.bus-port says otherwise (an ephemeral client port
+          // gets an ephemeral bus port).
+          listenPort: s.raftBusPort || (s.port === 0 ? 0 : clientPort + 10000),
+          password: s.raftClusterPassword,
+          connectionTimeoutMs: s.raftConnectionTimeout,
+          responseTimeoutMs: s.raftResponseTimeout,
+          reconnectIntervalMs: s.raftReconnectInterval,
+          nodeId: hs?.nodeId ?? 0,
+          clusterId: hs?.clusterId ?? "",
+        },
+      });
+    } catch (e) {
+      throw new Error(`Failed listening for the Raft bus: ${(e as Error).message}`);
+    }
+    void this.executor.processEvents();
     if (recovered.hardState !== null) {
       await this.#restore(recovered);
     } else if (options.init) {
@@ -163,9 +187,11 @@ export class RaftNode implements NodeAdmin {
   get announcedBusAddr(): string {
     if (this.settings.raftBusAddr !== "") return this.settings.raftBusAddr;
     const host = this.announcedAddr.slice(0, this.announcedAddr.lastIndexOf(":"));
-    const port = this.settings.raftBusPort || (this.server.ports[0] ?? this.settings.port) + 10000;
-    return `${host}:${port}`;
+    return `${host}:${this.#busPort}`;
   }
+
+  /** The port the Raft bus listens on (known once the Raft worker started it). */
+  #busPort = 0;
 
   async #restore(state: RecoveredState): Promise<void> {
     const hs = state.hardState;
@@ -185,6 +211,7 @@ export class RaftNode implements NodeAdmin {
     const entries: Entry[] = state.entries.map((e) => ({ index: e.index, term: e.term, type: entryTypeOf(e.type), data: e.data }));
     const hardState: HardState = { term: hs.term, vote: hs.vote, commit: 0 };
     log("notice", `Recovered node ${hs.nodeId} of cluster ${hs.clusterId}: term ${hs.term}, snapshot at ${snapshot?.meta.index ?? 0}, ${entries.length} log entries`);
+    this.#membersChanged();
     await this.raft.start(this.#raftConfig(hs.nodeId, { initial: { hardState, snapshot, entries } }), { tickMs: this.#tickMs() });
   }
 
@@ -193,13 +220,13 @@ export class RaftNode implements NodeAdmin {
     const s = this.settings;
     const deadline = Date.now() + s.raftJoinTimeout;
     const queue = [...addrs];
-    let joined: { id: number; dbid: string } | null = null;
+    let joined: { id: number; dbid: string; via: string } | null = null;
     while (joined === null && Date.now() < deadline) {
       for (let i = 0; i < queue.length && joined === null; i++) {
         const target = queue[i];
         const reply = await askNodeAdd(target, s.raftId, this.announcedAddr, this.announcedBusAddr, s.raftConnectionTimeout);
         if (reply.kind === "joined") {
-          joined = reply;
+          joined = { ...reply, via: target };
         } else if (reply.kind === "moved") {
           log("verbose", `Join redirected to the leader at ${reply.addr}`);
           if (!queue.includes(reply.addr)) queue.splice(i + 1, 0, reply.addr);
@@ -217,6 +244,10 @@ export class RaftNode implements NodeAdmin {
     }
     log("notice", `Joined Raft cluster, node id: ${joined.id}, dbid: ${joined.dbid}`);
     await this.storage.setIdentity({ clusterId: joined.dbid, nodeId: joined.id });
+    await this.raft.setIdentity(joined.id, joined.dbid);
+    // Until the leader's log arrives this node knows no members: learn their bus addresses from
+    // the node that added it, so it can answer the leader at once.
+    await this.raft.setAddresses(await memberBusAddresses(joined.via, s.raftConnectionTimeout));
     this.executor.nodeId = joined.id;
     this.executor.clusterId = joined.dbid;
     this.executor.selfAddress = { addr: this.announcedAddr, busAddr: this.announcedBusAddr };
@@ -262,6 +293,7 @@ export class RaftNode implements NodeAdmin {
     const nodeId = this.settings.raftId || randomNodeId();
     const clusterId = dbid ?? randomDbid();
     await this.storage.setIdentity({ clusterId, nodeId });
+    await this.raft.setIdentity(nodeId, clusterId);
     this.executor.nodeId = nodeId;
     this.executor.clusterId = clusterId;
     this.executor.selfAddress = { addr: this.announcedAddr, busAddr: this.announcedBusAddr };
@@ -312,7 +344,13 @@ export class RaftNode implements NodeAdmin {
 
   /** Tells the Raft worker's bus whom to dial (addresses from the replicated member table). */
   #membersChanged(): void {
-    // Wired to the bus once it exists (peer transport).
+    const m = this.executor.members;
+    const addresses: [number, string][] = [];
+    for (const id of m.ids()) {
+      const a = m.address(id);
+      if (a !== undefined) addresses.push([id, a.busAddr]);
+    }
+    void this.raft.setAddresses(addresses).catch((e: Error) => log("warning", `Cannot update peers: ${e.message}`));
   }
 
   #removed(): void {
@@ -406,6 +444,28 @@ async function askNodeAdd(target: string, id: number, addr: string, busAddr: str
   } finally {
     client.close();
   }
+}
+
+/** The members' bus addresses as `target` (host:port) reports them in INFO raft. */
+async function memberBusAddresses(target: string, timeoutMs: number): Promise<[number, string][]> {
+  const i = target.lastIndexOf(":");
+  const out: [number, string][] = [];
+  try {
+    const c = await RespClient.connect(target.slice(0, i), Number(target.slice(i + 1)), timeoutMs);
+    try {
+      const r = await c.call("INFO", "raft");
+      const info = r.t === "bulk" || r.t === "verbatim" ? r.v : "";
+      const self = /^raft_node_id:(\d+)/m.exec(info)?.[1];
+      const selfBus = /^raft_bus_addr:(\S+)/m.exec(info)?.[1];
+      if (self !== undefined && selfBus !== undefined) out.push([Number(self), selfBus]);
+      for (const m of info.matchAll(/^raft_node\d+:id=(\d+),.*?bus_addr=([^,\s]+)/gm)) out.push([Number(m[1]), m[2]]);
+    } finally {
+      c.close();
+    }
+  } catch (e) {
+    log("warning", `Cannot read the members' addresses from ${target}: ${(e as Error).message}`);
+  }
+  return out;
 }
 
 /** A node's bus address when it announces none: its client host, client port + 10000. */

@@ -10,7 +10,7 @@
 
 import type { Doorbell } from "../ring/doorbell.ts";
 import { RaftCore } from "../raft/raft.ts";
-import type { ConfChange, Message, NodeId, ProposeResult, RaftConfig, Ready, Refusal, Status } from "../raft/types.ts";
+import type { ConfChange, Entry, Message, NodeId, ProposeResult, RaftConfig, Ready, Refusal, Status } from "../raft/types.ts";
 import { assert } from "../util/assert.ts";
 import { log } from "../util/log.ts";
 import type { ChannelReceiver, ChannelSender } from "./channel.ts";
@@ -32,10 +32,15 @@ import {
   type RefusedCode,
 } from "./thread-protocol.ts";
 import { WireReader, WireWriter } from "./wire.ts";
+import { decodeConfEntry } from "../raft/conf-entry.ts";
+import { decodeAddress } from "./members.ts";
+import { decodeEntry, EntryKind } from "./entry-codec.ts";
 
-/** Sends Raft messages to peers (the bus, issue 6); a single node has none. */
+/** Sends Raft messages to peers (the bus); a single node has none. */
 export interface PeerTransport {
   send(messages: readonly Message[]): void;
+  /** Whom to dial and accept: members' bus addresses; accept anyone of the cluster while joining. */
+  setPeers(peers: ReadonlyMap<NodeId, string>, acceptUnknown: boolean): void;
 }
 
 export interface DriverChannels {
@@ -59,7 +64,7 @@ interface PendingPersist {
   readonly point: { index: number; term: number } | null;
 }
 
-const noTransport: PeerTransport = { send: () => {} };
+const noTransport: PeerTransport = { send: () => {}, setPeers: () => {} };
 
 export class RaftDriver {
   readonly #ch: DriverChannels;
@@ -77,6 +82,13 @@ export class RaftDriver {
   #storageFailed: string | null = null;
   /** Last role reported to the main thread. */
   #reported = { leaderId: -1, role: -1, term: -1 };
+  /**
+   * Bus addresses of members, from the main thread's replicated member table and from conf
+   * entries as they are appended: a leader dials a new learner before its entry commits.
+   */
+  readonly #addresses = new Map<NodeId, string>();
+  /** The members the bus was last told about (voters + learners, as "id,id,..."). */
+  #peersShape = "";
 
   constructor(channels: DriverChannels) {
     this.#ch = channels;
@@ -86,11 +98,24 @@ export class RaftDriver {
     return this.#core;
   }
 
+  /** The transport to peers (the bus); set before start(). */
+  setTransport(transport: PeerTransport): void {
+    this.#transport = transport;
+  }
+
+  /** Bus addresses known from the replicated member table (the main thread sends them). */
+  setAddresses(addresses: readonly (readonly [NodeId, string])[]): void {
+    for (const [id, addr] of addresses) this.#addresses.set(id, addr);
+    this.#peersShape = "";
+    this.#updatePeers();
+  }
+
   /** Creates the core (restart, INIT or JOIN) and starts ticking. */
-  start(config: RaftConfig, timing: DriverTiming, transport: PeerTransport = noTransport): void {
+  start(config: RaftConfig, timing: DriverTiming): void {
     assert(this.#core === null, "the core starts once");
     this.#core = new RaftCore(config);
-    this.#transport = transport;
+    for (const e of config.initial?.entries ?? []) this.#learnFromEntry(e);
+    this.#updatePeers();
     this.#timer = setInterval(() => this.#tick(), timing.tickMs);
     const status = this.#core.status();
     // A cluster of one need not wait an election timeout for its own vote.
@@ -127,6 +152,13 @@ export class RaftDriver {
 
   status(): Status | null {
     return this.#core?.status() ?? null;
+  }
+
+  /** The bus lost its connection to a peer: let the leader probe it gently. */
+  peerUnreachable(id: NodeId): void {
+    if (this.#core === null || this.#stopped) return;
+    this.#core.reportUnreachable(id);
+    this.#scheduleReady();
   }
 
   storageFailure(): string | null {
@@ -259,6 +291,9 @@ export class RaftDriver {
   }
 
   #handle(core: RaftCore, rd: Ready): void {
+    let learned = rd.snapshot !== null;
+    for (const e of rd.entries) learned = this.#learnFromEntry(e) || learned;
+    if (learned) this.#updatePeers();
     if (rd.messages.length > 0) this.#transport.send(rd.messages);
     const persists = rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null;
     if (persists && this.#storageFailed === null) {
@@ -299,6 +334,53 @@ export class RaftDriver {
       this.#ch.events.sendBytes(encodeReadOk(readId, rs.index));
     }
     if (rd.wantSnapshot) this.#ch.events.sendBytes(new Uint8Array([Ev.wantSnapshot]));
+  }
+
+  /**
+   * Addresses carried by log entries: a conf change adding a learner (its context), or a meta
+   * entry with a member's addresses. Returns true when the entry may change whom to dial.
+   */
+  #learnFromEntry(e: Entry): boolean {
+    if (e.type === "conf") {
+      const entry = decodeConfEntry(e.data);
+      if (entry.change !== null && entry.change.type === "addLearner") {
+        const address = decodeAddress(entry.change.context);
+        if (address !== null) this.#addresses.set(entry.change.nodeId, address.busAddr);
+      }
+      return true;
+    }
+    if (e.type === "normal" && e.data.length > 1 && e.data[1] === EntryKind.meta) {
+      const argv = decodeEntry(e.data).commands[0];
+      if (argv[0] === "addr" && argv.length === 4) {
+        this.#addresses.set(Number(argv[1]), argv[3]);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Tells the bus whom to dial: the members (but us) whose bus address is known. */
+  #updatePeers(): void {
+    const core = this.#core;
+    if (core === null) {
+      this.#transport.setPeers(new Map(), true);
+      return;
+    }
+    const conf = core.status().conf;
+    // A node that joined knows no members until the leader's log or snapshot arrives: it dials
+    // every node whose address it was given (the join told it), so it can answer the leader.
+    const joining = conf.voters.length === 0 && conf.learners.length === 0;
+    const members = joining ? [...this.#addresses.keys()] : [...conf.voters, ...conf.learners];
+    const ids = members.filter((id) => id !== core.status().id).sort((a, b) => a - b);
+    const shape = `${ids.join(",")}|${ids.map((id) => this.#addresses.get(id) ?? "").join(",")}`;
+    if (shape === this.#peersShape) return;
+    this.#peersShape = shape;
+    const peers = new Map<NodeId, string>();
+    for (const id of ids) {
+      const addr = this.#addresses.get(id);
+      if (addr !== undefined) peers.set(id, addr);
+    }
+    this.#transport.setPeers(peers, joining);
   }
 
   #reportRole(core: RaftCore): void {

@@ -8,7 +8,17 @@ import type { RaftNode } from "./node.ts";
 
 type Line = [string, string | number];
 
-export function raftInfo(node: RaftNode, status: Status | null, storage: (StorageStats & { failed: string | null }) | null): string {
+/** What the bus says about one peer (workers/raft.worker.ts peerStats). */
+export interface PeerView {
+  id: number;
+  addr: string;
+  state: string;
+  lastContactMs: number;
+  connErrors: number;
+  connOks: number;
+}
+
+export function raftInfo(node: RaftNode, status: Status | null, storage: (StorageStats & { failed: string | null }) | null, peers: readonly PeerView[] = []): string {
   const ex = node.executor;
   const lines: Line[] = [];
   const state = !ex.initialized ? "uninitialized" : status === null ? "loading" : "up";
@@ -21,6 +31,29 @@ export function raftInfo(node: RaftNode, status: Status | null, storage: (Storag
   lines.push(["raft_current_term", status?.term ?? ex.term]);
   lines.push(["raft_num_nodes", ex.members.ids().length]);
   lines.push(["raft_num_voting_nodes", ex.members.conf.voters.length]);
+  // One line per other member, RedisRaft style, plus Raft progress as the leader sees it.
+  let n = 0;
+  for (const id of ex.members.ids()) {
+    if (id === ex.nodeId) continue;
+    const a = ex.members.address(id);
+    const bus = peers.find((p) => p.id === id);
+    const progress = status?.progress.find((p) => p.id === id);
+    const [host, port] = a === undefined ? ["", ""] : [a.addr.slice(0, a.addr.lastIndexOf(":")), a.addr.slice(a.addr.lastIndexOf(":") + 1)];
+    const fields = [
+      `id=${id}`,
+      `state=${bus?.state ?? "disconnected"}`,
+      `voting=${ex.members.isVoter(id) ? "yes" : "no"}`,
+      `addr=${host}`,
+      `port=${port}`,
+      `bus_addr=${a?.busAddr ?? ""}`,
+      `match_index=${progress?.match ?? 0}`,
+      `lag=${progress === undefined ? 0 : Math.max(0, (status?.commit ?? 0) - progress.match)}`,
+      `last_contact_ms=${bus?.lastContactMs ?? -1}`,
+      `conn_errors=${bus?.connErrors ?? 0}`,
+      `conn_oks=${bus?.connOks ?? 0}`,
+    ];
+    lines.push([`raft_node${++n}`, fields.join(",")]);
+  }
   lines.push(["raft_addr", node.announcedAddr]);
   lines.push(["raft_bus_addr", node.announcedBusAddr]);
   const last = status?.lastIndex ?? 0;
