@@ -8,6 +8,10 @@
 //          two iterations of that loop is what a client would have waited;
 //   idle   the same write loop alone for as long, for comparison (GC pauses happen anyway).
 // and loads the snapshot once (a follower's pause, not made incremental here).
+// Main-thread CPU time is shown beside the longest pauses: a pause much longer than its CPU time
+// was the OS running something else (this machine's 2 cores are shared). Most of the rest is
+// garbage collection that Bun's GC timer starts from the event loop; BUN_GC_TIMER_DISABLE=1
+// shows the figures without it.
 // Benchmarks measure; they never fail on a figure.
 
 import { commandTable } from "../src/commands/index.ts";
@@ -104,14 +108,19 @@ Bun.gc(true);
 
 // (b) writer driven by step(), writes applied between slices.
 const slices: number[] = [];
+/** Main-thread CPU time per slice: a slice much longer than its CPU time was preempted. */
+const sliceCpu: number[] = [];
 let writeMaxMs = 0;
 let writes = 0;
 let writer = new SnapshotWriter(engine, members);
 t = performance.now();
 for (;;) {
+  const c0 = process.threadCpuUsage();
   const s0 = performance.now();
   const done = writer.step();
   slices.push(performance.now() - s0);
+  const c = process.threadCpuUsage(c0);
+  sliceCpu.push((c.user + c.system) / 1000);
   if (done) break;
   for (let i = 0; i < writesPerSlice; i++) {
     const w0 = performance.now();
@@ -123,7 +132,7 @@ for (;;) {
 const stepTotalMs = performance.now() - t;
 const stepStats = writer.stats;
 const stepBytes = writer.bytes;
-const chunks = writer.result();
+let chunks: Uint8Array[] | null = writer.result();
 Bun.gc(true);
 
 // Load it once: what a follower pays (and a check that the snapshot holds every key at I).
@@ -132,19 +141,30 @@ const loaded = new Engine(defaultEngineSettings());
 decodeNodeSnapshot(concatChunks(chunks), loaded);
 const loadMs = performance.now() - t;
 if (loaded.db.size !== stepStats.written) throw new Error(`loaded ${loaded.db.size} keys, wrote ${stepStats.written}`);
+loaded.db.flush();
+const chunkCount = chunks.length;
+chunks = null;
 Bun.gc(true);
 
 // (c) writer.run() beside a write loop on setImmediate: the loop's longest gap is the pause.
 let gapMaxMs = 0;
+/** Main-thread CPU time during the longest gap (much less than the gap: preempted). */
+let gapMaxCpuMs = 0;
 let loopWrites = 0;
 let running = true;
 let last = 0;
+let lastCpu = process.threadCpuUsage();
 function loop(): void {
   const n = performance.now();
-  gapMaxMs = Math.max(gapMaxMs, n - last);
+  if (n - last > gapMaxMs) {
+    gapMaxMs = n - last;
+    const c = process.threadCpuUsage(lastCpu);
+    gapMaxCpuMs = (c.user + c.system) / 1000;
+  }
   for (let i = 0; i < 50; i++) randomWrite();
   loopWrites += 50;
   last = performance.now();
+  lastCpu = process.threadCpuUsage();
   if (running) setImmediate(loop);
 }
 function startLoop(): void {
@@ -152,6 +172,7 @@ function startLoop(): void {
   loopWrites = 0;
   running = true;
   last = performance.now();
+  lastCpu = process.threadCpuUsage();
   setImmediate(loop);
 }
 writer = new SnapshotWriter(engine, members);
@@ -161,6 +182,7 @@ await writer.run();
 running = false;
 const runTotalMs = performance.now() - t;
 const runGapMs = gapMaxMs;
+const runGapCpuMs = gapMaxCpuMs;
 const runWrites = loopWrites;
 await new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -171,11 +193,14 @@ await new Promise((resolve) => setTimeout(resolve, runTotalMs));
 running = false;
 const idleTotalMs = performance.now() - t;
 
-console.log(`\nsnapshot of ${stepStats.written} keys (${(syncBytes.length / 1e6).toFixed(1)} MB sync, ${(stepBytes / 1e6).toFixed(1)} MB in ${chunks.length} chunks incremental)\n`);
+console.log(`\nsnapshot of ${stepStats.written} keys (${(syncBytes.length / 1e6).toFixed(1)} MB sync, ${(stepBytes / 1e6).toFixed(1)} MB in ${chunkCount} chunks incremental)\n`);
 console.log("                        longest pause ms   total ms   slices   writes meanwhile");
 console.log(`sync encode                   ${ms(syncMs)}  ${ms(syncMs)}        1                  0`);
 console.log(`writer step() + writes        ${ms(Math.max(...slices))}  ${ms(stepTotalMs)}  ${String(slices.length).padStart(7)}  ${String(writes).padStart(17)}`);
 console.log(`writer run() + write loop     ${ms(runGapMs)}  ${ms(runTotalMs)}  ${String(writer.stats.slices).padStart(7)}  ${String(runWrites).padStart(17)}`);
 console.log(`write loop alone (no snapshot)${ms(gapMaxMs)}  ${ms(idleTotalMs)}        0  ${String(loopWrites).padStart(17)}`);
-console.log(`\nstep(): slice p50 ${quantile(slices, 0.5).toFixed(2)} ms, p99 ${quantile(slices, 0.99).toFixed(2)} ms; longest single write ${writeMaxMs.toFixed(3)} ms; ${stepStats.copiedOnWrite} keys copied on write, ${stepStats.touched} touched`);
+const longest = slices.indexOf(Math.max(...slices));
+console.log(`\nstep(): longest slice ${slices[longest].toFixed(2)} ms used ${sliceCpu[longest].toFixed(2)} ms of main-thread CPU; most such CPU in a slice ${Math.max(...sliceCpu).toFixed(2)} ms`);
+console.log(`run(): the longest gap used ${runGapCpuMs.toFixed(2)} ms of main-thread CPU; alone: ${gapMaxCpuMs.toFixed(2)} ms`);
+console.log(`step(): slice p50 ${quantile(slices, 0.5).toFixed(2)} ms, p99 ${quantile(slices, 0.99).toFixed(2)} ms; longest single write ${writeMaxMs.toFixed(3)} ms; ${stepStats.copiedOnWrite} keys copied on write, ${stepStats.touched} touched`);
 console.log(`load (decodeNodeSnapshot, not incremental): ${loadMs.toFixed(0)} ms`);

@@ -6,6 +6,9 @@
 
 import { assert } from "../util/assert.ts";
 
+/** Records up to this long are copied byte by byte (cheaper than a view and a set() call). */
+const smallCopyMaxBytes = 128;
+
 export class ChunkBuilder {
   readonly #chunkBytes: number;
   /** The chunk being filled; null until the first record after a seal. */
@@ -25,18 +28,33 @@ export class ChunkBuilder {
     return this.#total;
   }
 
-  /** Copies `bytes` in; they may be a view the caller reuses right after (encodeSharedRef). */
+  /** Copies `bytes` in; the caller may reuse its buffer right after. */
   append(bytes: Uint8Array): void {
-    this.#total += bytes.length;
-    if (this.#buf !== null && bytes.length > this.#buf.length - this.#used) this.#seal();
-    if (bytes.length >= this.#chunkBytes) {
+    this.appendFrom(bytes, bytes.length);
+  }
+
+  /**
+   * Copies the first `length` bytes of `src` in (a record encoder's scratch buffer): no view
+   * object per record, which for 1M small records was GC work of its own.
+   */
+  appendFrom(src: Uint8Array, length: number): void {
+    assert(length <= src.length, "appending bytes the source holds");
+    this.#total += length;
+    if (this.#buf !== null && length > this.#buf.length - this.#used) this.#seal();
+    if (length >= this.#chunkBytes) {
       // A record at least a chunk long travels alone rather than being split.
-      this.#chunks.push(new Uint8Array(bytes)); // a copy (a Buffer's slice() would not be)
+      this.#chunks.push(Uint8Array.prototype.slice.call(src, 0, length)); // a copy, even of a Buffer
       return;
     }
     if (this.#buf === null) this.#buf = new Uint8Array(this.#chunkBytes);
-    this.#buf.set(bytes, this.#used);
-    this.#used += bytes.length;
+    const buf = this.#buf;
+    const at = this.#used;
+    if (length <= smallCopyMaxBytes) {
+      for (let i = 0; i < length; i++) buf[at + i] = src[i];
+    } else {
+      buf.set(src.subarray(0, length), at);
+    }
+    this.#used += length;
   }
 
   /**

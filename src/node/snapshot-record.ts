@@ -14,6 +14,7 @@
 
 import type { Value } from "../engine/value.ts";
 import { assert } from "../util/assert.ts";
+import type { ChunkBuilder } from "./chunk-builder.ts";
 
 /** Value type tags of the snapshot format. */
 export const snapshotTypeTag = { string: 0, hash: 1, list: 2, set: 3, zset: 4 } as const;
@@ -33,6 +34,17 @@ export class SnapshotRecordEncoder {
    * call: copy them out (ChunkBuilder.append) before encoding another.
    */
   encode(key: string, value: Value, expireAt: number | undefined): Uint8Array {
+    this.#encode(key, value, expireAt);
+    return new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#pos);
+  }
+
+  /** One key's record, appended to `out` (no allocation per record). */
+  encodeInto(out: ChunkBuilder, key: string, value: Value, expireAt: number | undefined): void {
+    this.#encode(key, value, expireAt);
+    out.appendFrom(this.#buf, this.#pos);
+  }
+
+  #encode(key: string, value: Value, expireAt: number | undefined): void {
     this.#pos = 0;
     this.#arrayHeader(5);
     this.#bin(key);
@@ -88,7 +100,6 @@ export class SnapshotRecordEncoder {
     }
     this.#number(expireAt ?? 0);
     this.#number(flag);
-    return new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#pos);
   }
 
   #ensure(n: number): void {

@@ -86,7 +86,8 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
   /** Keys named by beforeWrite since I: already serialized, or created after I. Never walked. */
   #touched = new Set<string>();
   readonly #enc = new SnapshotRecordEncoder();
-  #out: ChunkBuilder | null = new ChunkBuilder(snapshotChunkBytes);
+  /** Where records go; null once done or aborted. */
+  #out: ChunkBuilder | null;
   /** Records written so far; equals keyCount when done. */
   #written = 0;
   /** Records written by beforeWrite rather than by the walk. */
@@ -116,7 +117,8 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
     this.#tables = db.attachCopyOnWrite(this);
     this.#db = db;
     this.#slotLimit = this.#tables.dict.slotCount;
-    (this.#out as ChunkBuilder).append(encodeSnapshotHeader(this.appliedMs, members.toBytes(), this.keyCount));
+    this.#out = new ChunkBuilder(snapshotChunkBytes);
+    this.#out.append(encodeSnapshotHeader(this.appliedMs, members.toBytes(), this.keyCount));
     if (this.#slotLimit === 0) this.#finish();
   }
 
@@ -230,7 +232,8 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
 
   #write(key: string, value: Value): void {
     assert(this.#out !== null && this.#tables !== null, "writing a running snapshot");
-    this.#out.append(this.#enc.encode(key, value, this.#tables.expires.get(key)));
+    const expires = this.#tables.expires;
+    this.#enc.encodeInto(this.#out, key, value, expires.size > 0 ? expires.get(key) : undefined);
     this.#written++;
   }
 
