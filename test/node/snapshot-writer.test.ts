@@ -362,19 +362,22 @@ describe("the writer's life cycle", () => {
 });
 
 test("ChunkBuilder's chunks concatenate to what was appended", () => {
-  const rng = new Rng(7);
-  const b = new ChunkBuilder(64);
-  const all: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const n = rng.nextInt(i % 50 === 0 ? 200 : 40);
-    // A Buffer, like the record encoder's: its slice() is a view, not a copy.
-    const bytes = Buffer.from(Uint8Array.from({ length: n }, () => rng.nextInt(256)));
-    all.push(...bytes);
-    b.append(bytes);
-    bytes.fill(0); // the caller may reuse its buffer at once
+  // Small chunks (records often longer than a chunk) and larger ones (both copy paths).
+  for (const [chunkBytes, maxLen] of [[64, 200], [1024, 600]]) {
+    const rng = new Rng(chunkBytes);
+    const b = new ChunkBuilder(chunkBytes);
+    const all: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const n = rng.nextInt(i % 50 === 0 ? maxLen * 2 : maxLen);
+      // A Buffer, like the record encoder's: its slice() is a view, not a copy.
+      const bytes = Buffer.from(Uint8Array.from({ length: n + 5 }, () => rng.nextInt(256)));
+      all.push(...bytes.subarray(0, n));
+      b.appendFrom(bytes, n);
+      bytes.fill(0); // the caller may reuse its buffer at once
+    }
+    const chunks = b.finish();
+    for (const c of chunks) expect(c.length).toBeGreaterThan(0);
+    expect([...concatChunks(chunks)]).toEqual(all);
+    expect(b.totalBytes).toBe(all.length);
   }
-  const chunks = b.finish();
-  for (const c of chunks) expect(c.length).toBeGreaterThan(0);
-  expect([...concatChunks(chunks)]).toEqual(all);
-  expect(b.totalBytes).toBe(all.length);
 });
