@@ -1,11 +1,13 @@
-// bun run sim --seeds N [--seed S] [--nodes 3|5] [--bug <name>] [--verbose] [--stats] [--progress]
+// bun run sim --seeds N [--seed S] [--nodes 3|5] [--mode <mode>] [--bug <name>] [--verbose] [--stats] [--progress]
 //
 // Runs N seeds (S, S+1, ...; S defaults to 1) of the deterministic simulator (src/sim/simulation.ts);
-// `--seed S` alone replays one seed exactly. Each violation is printed with its seed, kind and a
+// `--seed S` alone replays one seed exactly. --nodes and --mode override what the seed would pick
+// (a replay must repeat them); --stats prints what each run did; --progress reports to stderr. Each violation is printed with its seed, kind and a
 // minimal trace; the last line is always `N seeds, V violations`, and the exit code is 1 when
 // V > 0. A run stops at its first violation, so V counts failing seeds.
 
 import { plantedBugNames, type PlantedBugs } from "../raft/types.ts";
+import { nemesisModes, type NemesisMode } from "./profile.ts";
 import { formatStats, formatViolation } from "./report.ts";
 import { runSeed } from "./simulation.ts";
 
@@ -13,6 +15,7 @@ interface Args {
   seeds: number;
   first: number;
   nodes: 3 | 5 | null;
+  mode: NemesisMode | null;
   bug: keyof PlantedBugs | null;
   verbose: boolean;
   stats: boolean;
@@ -21,13 +24,14 @@ interface Args {
 
 function usage(problem: string): never {
   console.error(`sim: ${problem}`);
-  console.error("usage: bun run sim --seeds N [--seed S] [--nodes 3|5] [--bug <name>] [--verbose] [--stats] [--progress]");
+  console.error("usage: bun run sim --seeds N [--seed S] [--nodes 3|5] [--mode <mode>] [--bug <name>] [--verbose] [--stats] [--progress]");
+  console.error(`modes: ${nemesisModes.join(", ")}`);
   console.error(`bugs: ${plantedBugNames.join(", ")}`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 0, first: 1, nodes: null, bug: null, verbose: false, stats: false, progress: false };
+  const args: Args = { seeds: 0, first: 1, nodes: null, mode: null, bug: null, verbose: false, stats: false, progress: false };
   let seedGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -53,6 +57,13 @@ function parseArgs(argv: string[]): Args {
         const v = value();
         if (v !== "3" && v !== "5") usage(`--nodes takes 3 or 5, not ${JSON.stringify(v)}`);
         args.nodes = v === "3" ? 3 : 5;
+        break;
+      }
+      case "--mode": {
+        const v = value();
+        const mode = nemesisModes.find((m) => m === v);
+        if (mode === undefined) usage(`unknown mode ${JSON.stringify(v)}`);
+        args.mode = mode;
         break;
       }
       case "--bug": {
@@ -87,7 +98,7 @@ let violations = 0;
 let uncheckedKeys = 0;
 const started = performance.now();
 for (let seed = args.first; seed < args.first + args.seeds; seed++) {
-  const result = runSeed({ seed, nodes: args.nodes, bug: args.bug, verbose: args.verbose ? (line) => console.log(line) : null });
+  const result = runSeed({ seed, nodes: args.nodes, mode: args.mode, bug: args.bug, verbose: args.verbose ? (line) => console.log(line) : null });
   if (args.stats || args.verbose) console.log(formatStats(result));
   uncheckedKeys += result.stats.uncheckedKeys;
   if (result.violation !== null) {

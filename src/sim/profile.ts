@@ -67,9 +67,9 @@ export interface Profile {
   readonly faultTimeUs: number;
 }
 
-export function drawProfile(rng: SimRandom, seed: number, nodes: 3 | 5 | null): Profile {
+export function drawProfile(rng: SimRandom, seed: number, nodes: 3 | 5 | null, forceMode: NemesisMode | null): Profile {
   const size: 3 | 5 = nodes ?? (seed % 2 === 1 ? 3 : 5);
-  const mode = rng.weighted<NemesisMode>({
+  const drawn = rng.weighted<NemesisMode>({
     mixed: 3,
     partitions: 2,
     crashes: 2,
@@ -78,6 +78,8 @@ export function drawProfile(rng: SimRandom, seed: number, nodes: 3 | 5 | null): 
     "stale-leader": 3,
     membership: 2,
   });
+  // Drawn even when forced, so that the rest of the setup stays the same.
+  const mode = forceMode ?? drawn;
   const tiny = rng.chance(0.5);
   const core: CoreSettings = {
     electionTicks: simElectionTicks,

@@ -4,7 +4,7 @@
 import type { SeedResult } from "./simulation.ts";
 
 export function replayCommand(r: SeedResult): string {
-  return `bun run sim --seed ${r.seed} --nodes ${r.profile.nodes}${r.bug === null ? "" : ` --bug ${r.bug}`}`;
+  return `bun run sim --seed ${r.seed} --nodes ${r.profile.nodes}${r.modeForced ? ` --mode ${r.profile.mode}` : ""}${r.bug === null ? "" : ` --bug ${r.bug}`}`;
 }
 
 export function formatViolation(r: SeedResult): string[] {

@@ -33,7 +33,7 @@ import { decodeCommand, encodeCommand, KvMachine, type KvCommand, type KvResult 
 import { Nemesis, type NemesisHost } from "./nemesis.ts";
 import { calmWeather, Network } from "./network.ts";
 import { SimNode, type ClientRequest } from "./node.ts";
-import { drawProfile, type Profile } from "./profile.ts";
+import { drawProfile, type NemesisMode, type Profile } from "./profile.ts";
 import { SimRandom } from "./random.ts";
 import { formatTime, Trace } from "./trace.ts";
 
@@ -50,6 +50,8 @@ export interface SimOptions {
   readonly seed: number;
   /** Cluster size; by default odd seeds run 3 nodes and even seeds 5. */
   readonly nodes?: 3 | 5 | null;
+  /** Runs this nemesis mode instead of the one the seed draws. */
+  readonly mode?: NemesisMode | null;
   /** A planted bug (src/raft/types.ts, PlantedBugs) turned on in every node. */
   readonly bug?: keyof PlantedBugs | null;
   /** Receives every event as it happens. */
@@ -85,6 +87,8 @@ export interface SimStats {
 export interface SeedResult {
   readonly seed: number;
   readonly profile: Profile;
+  /** The mode was forced (--mode) rather than drawn. */
+  readonly modeForced: boolean;
   readonly bug: keyof PlantedBugs | null;
   readonly violation: Violation | null;
   /** Digest of the whole event trace: same seed, same digest. */
@@ -127,6 +131,7 @@ class Simulation implements NemesisHost {
   readonly rng: SimRandom;
   readonly network: Network;
   readonly #seed: number;
+  readonly #modeForced: boolean;
   readonly #bug: keyof PlantedBugs | null;
   readonly #profile: Profile;
   readonly #queue = new EventQueue();
@@ -184,9 +189,10 @@ class Simulation implements NemesisHost {
 
   constructor(options: SimOptions) {
     this.#seed = options.seed;
+    this.#modeForced = (options.mode ?? null) !== null;
     this.#bug = options.bug ?? null;
     this.rng = new SimRandom(options.seed);
-    this.#profile = drawProfile(this.rng, options.seed, options.nodes ?? null);
+    this.#profile = drawProfile(this.rng, options.seed, options.nodes ?? null, options.mode ?? null);
     this.network = new Network(this.rng, this.#profile.weather);
     this.#verbose = options.verbose ?? null;
     this.#trace = new Trace(this.#verbose);
@@ -207,7 +213,7 @@ class Simulation implements NemesisHost {
       violation = e.violation;
     }
     this.#stats.simulatedUs = this.#queue.now;
-    return { seed: this.#seed, profile: this.#profile, bug: this.#bug, violation, digest: this.#trace.digest(), stats: this.#stats };
+    return { seed: this.#seed, profile: this.#profile, modeForced: this.#modeForced, bug: this.#bug, violation, digest: this.#trace.digest(), stats: this.#stats };
   }
 
   // =====================================================================================
