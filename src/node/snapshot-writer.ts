@@ -29,10 +29,15 @@
 // again when the first is done; its snapshot would be of a later index anyway). abort() (e.g. a
 // snapshot from the leader is about to replace the keyspace) detaches the hook at once.
 //
+// Driving it: step() runs one slice (about sliceMs, 3 ms by default) and says when it is done;
+// run() steps with setImmediate between slices, so clients' I/O gets in. drain() hands out the
+// chunks completed so far (to stream them to storage), result() the rest at the end.
+//
 // Costs: when no snapshot runs, one null test per keyspace write. While one runs, a Set lookup
-// per write, and a write to a not-yet-serialized key pays for serializing that key (a huge
-// collection is serialized in one go). Nothing here reads the state machine's clock or RNG; the
-// slice clock only decides where slices end, never what the snapshot holds.
+// per write, and a write to a not-yet-serialized key pays for serializing that key. One value is
+// never split: a huge collection is serialized in one go, in a slice or in the write that
+// touches it first. Nothing here reads the state machine's clock or RNG; the slice clock only
+// decides where slices end, never what the snapshot holds.
 
 import { snapshotChunkBytes, snapshotSliceClockEverySlots, snapshotSliceKeysDefault, snapshotSliceMsDefault } from "../constants.ts";
 import type { Dict } from "../engine/dict.ts";
@@ -63,6 +68,9 @@ export interface SnapshotWriterOptions {
 }
 
 type State = "running" | "done" | "aborted";
+
+/** A string value longer than this makes the slice look at its clock right after it. */
+const bigStringChars = 4096;
 
 export class SnapshotWriter implements KeyspaceCopyOnWrite {
   /** Keys in the snapshot: the keyspace's size at I. */
@@ -155,8 +163,11 @@ export class SnapshotWriter implements KeyspaceCopyOnWrite {
       const key = dict.keyAt(slot);
       slot++;
       if (key !== undefined && (touched.size === 0 || !touched.has(key))) {
-        this.#write(key, dict.valueAt(slot - 1) as Value);
+        const value = dict.valueAt(slot - 1) as Value;
+        this.#write(key, value);
         if (++keys >= this.#sliceKeys) break;
+        // After a collection or a long string, look at the clock now rather than 16 slots on.
+        if (typeof value !== "string" || value.length > bigStringChars) sinceClock = snapshotSliceClockEverySlots - 1;
       }
       if (++sinceClock >= snapshotSliceClockEverySlots) {
         sinceClock = 0;
