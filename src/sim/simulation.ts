@@ -16,6 +16,7 @@ import {
   simClientTimeoutUs,
   simElectionTicks,
   simLivenessElectionTimeouts,
+  simLivenessElectionTimeoutsNoPreVote,
   simNodesMax,
   simTickUs,
   simTimelineShown,
@@ -278,7 +279,8 @@ class Simulation implements NemesisHost {
   #watchLiveness(): void {
     if (this.#phase !== "heal") return;
     const now = this.#queue.now;
-    const boundUs = simLivenessElectionTimeouts * simElectionTicks * simTickUs;
+    const timeouts = this.#profile.core.preVote ? simLivenessElectionTimeouts : simLivenessElectionTimeoutsNoPreVote;
+    const boundUs = timeouts * simElectionTicks * simTickUs;
     if (this.#probeApplied) {
       const took = now - this.#healStart;
       this.#stats.maxRecoveryUs = Math.max(this.#stats.maxRecoveryUs, took);
