@@ -174,6 +174,26 @@ export const raftCommands: readonly CommandSpec[] = [
     ],
   }),
   command({
+    name: "raft.nodeshutdown",
+    arity: 3,
+    flags,
+    group: "cluster",
+    summary: "Sent by the leader to a node it removed: the node archives its state and stops.",
+    since: "0.1.0",
+    runLocal: (ctx, argv) => {
+      const admin = adminOrReply(ctx);
+      if (admin === null) return;
+      const ex = admin.executor;
+      // Both the id and the cluster's dbid must match: a stray command cannot stop a node.
+      if (!ex.initialized || argv[1] !== String(ex.nodeId) || argv[2] !== ex.clusterId) {
+        ctx.reply.error("ERR not this node, or not this cluster");
+        return;
+      }
+      ctx.reply.ok();
+      admin.removedSelf();
+    },
+  }),
+  command({
     name: "raft.transfer_leader",
     arity: -1,
     flags,

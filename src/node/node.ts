@@ -24,7 +24,9 @@ import { raftInfo, type PeerView } from "./raft-info.ts";
 import { RaftExecutor, raftErrors } from "./raft-executor.ts";
 import { RespClient } from "../client/resp-client.ts";
 import { showReply } from "../resp/reply-parser.ts";
-import { encodeAddress } from "./members.ts";
+import { encodeAddress, type MemberAddress } from "./members.ts";
+import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
 import { decodeNodeSnapshot, encodeNodeSnapshot } from "./snapshot-codec.ts";
 import { entryTypeOf } from "./thread-protocol.ts";
 
@@ -39,6 +41,8 @@ export interface NodeAdmin {
   addNode(requestedId: number, addr: string, busAddr: string | null): Promise<{ id: number; dbid: string }>;
   /** RAFT.NODE REMOVE (on the leader): removes a member once committed. */
   removeNode(id: number): Promise<void>;
+  /** RAFT.NODESHUTDOWN: the leader says this node was removed. */
+  removedSelf(): void;
   /** RAFT.DEBUG COMPACT: snapshot now and compact the log. */
   compact(): Promise<void>;
   transferLeader(to: number | null): Promise<string | null>;
@@ -104,7 +108,7 @@ export class RaftNode implements NodeAdmin {
     const s = this.settings;
     const { main, storageRings, raftDoorbell } = this.#pendingAttach;
     this.executor.hooks = {
-      removed: () => this.#removed(),
+      memberRemoved: (id, address) => this.#memberRemoved(id, address),
       wantSnapshot: () => void this.compact().catch((e: Error) => log("warning", `Snapshot failed: ${e.message}`)),
       loadSnapshot: (_index, _term, data) => this.#loadSnapshot(data),
       membersChanged: () => this.#membersChanged(),
@@ -353,10 +357,31 @@ export class RaftNode implements NodeAdmin {
     void this.raft.setAddresses(addresses).catch((e: Error) => log("warning", `Cannot update peers: ${e.message}`));
   }
 
-  #removed(): void {
-    log("warning", `This node (${this.executor.nodeId}) was removed from the cluster`);
-    if (this.settings.raftShutdownOnRemove) void this.shutdown(0);
+  #memberRemoved(id: number, address: MemberAddress | undefined): void {
+    if (id === this.executor.nodeId) {
+      this.removedSelf();
+      return;
+    }
+    // A removed follower gets no more entries, so it cannot learn of its removal from the log:
+    // the leader tells it (RedisRaft's RAFT.NODESHUTDOWN), a few times in case it is slow.
+    if (!this.executor.leaderReady || address === undefined) return;
+    void tellRemoved(address.addr, id, this.executor.clusterId, this.settings.raftConnectionTimeout);
   }
+
+  /**
+   * This node left the cluster (its removal committed, or the leader said so): it archives its
+   * files, so a restart cannot bring the stale member back, and stops (raft.shutdown-on-remove).
+   */
+  removedSelf(): void {
+    if (this.#stopping) return;
+    log("warning", `This node (${this.executor.nodeId}) was removed from the cluster`);
+    if (!this.settings.raftShutdownOnRemove) return;
+    this.#archiveOnStop = true;
+    // A moment for the last replies and, from a removed leader, its hand-over to go out.
+    setTimeout(() => void this.shutdown(0), removedShutdownDelayMs);
+  }
+
+  #archiveOnStop = false;
 
   #tickMs(): number {
     return Math.max(1, Math.min(this.settings.raftPeriodicInterval, Math.floor(this.settings.raftElectionTimeout / 10)));
@@ -394,6 +419,7 @@ export class RaftNode implements NodeAdmin {
     } finally {
       this.#raftWorker.terminate();
       this.#storageWorker.terminate();
+      if (this.#archiveOnStop && this.settings.raftStorage === "disk") archiveState(this.settings.dir, this.executor.nodeId);
       process.exit(code);
     }
   }
@@ -446,6 +472,39 @@ async function askNodeAdd(target: string, id: number, addr: string, busAddr: str
   }
 }
 
+/** Tells a removed node (at its client address) that it was removed; best effort. */
+async function tellRemoved(addr: string, id: number, dbid: string, timeoutMs: number): Promise<void> {
+  const i = addr.lastIndexOf(":");
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const c = await RespClient.connect(addr.slice(0, i), Number(addr.slice(i + 1)), timeoutMs);
+      try {
+        const r = await Promise.race([c.call("RAFT.NODESHUTDOWN", String(id), dbid), Bun.sleep(timeoutMs).then(() => null)]);
+        if (r !== null && r.t === "simple") return;
+      } finally {
+        c.close();
+      }
+    } catch {
+      // Not reachable now: try again shortly; it may also be gone already.
+    }
+    await Bun.sleep(200 * (attempt + 1));
+  }
+}
+
+/** Moves a removed node's Raft files into an archive directory inside --dir. */
+function archiveState(dir: string, id: number): void {
+  try {
+    const archive = join(dir, `removed-${id}-${Date.now()}`);
+    mkdirSync(archive);
+    for (const name of readdirSync(dir)) {
+      if (name === "hardstate" || /^(log-\d+\.seg|snap-\d+\.snap)$/.test(name)) renameSync(join(dir, name), join(archive, name));
+    }
+    log("notice", `Archived this node's Raft state in ${archive}`);
+  } catch (e) {
+    log("warning", `Could not archive the Raft state in ${dir}: ${(e as Error).message}`);
+  }
+}
+
 /** The members' bus addresses as `target` (host:port) reports them in INFO raft. */
 async function memberBusAddresses(target: string, timeoutMs: number): Promise<[number, string][]> {
   const i = target.lastIndexOf(":");
@@ -485,6 +544,9 @@ function powerOfTwoAtLeast(n: number): number {
   while (p < n) p *= 2;
   return p;
 }
+
+/** A removed node stops this long after learning it, so its last messages go out. */
+const removedShutdownDelayMs = 300;
 
 function randomNodeId(): number {
   return 1 + Math.floor(Math.random() * 2147483646);

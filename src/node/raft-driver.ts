@@ -366,12 +366,15 @@ export class RaftDriver {
       this.#transport.setPeers(new Map(), true);
       return;
     }
-    const conf = core.status().conf;
+    const status = core.status();
+    const conf = status.conf;
     // A node that joined knows no members until the leader's log or snapshot arrives: it dials
     // every node whose address it was given (the join told it), so it can answer the leader.
     const joining = conf.voters.length === 0 && conf.learners.length === 0;
     const members = joining ? [...this.#addresses.keys()] : [...conf.voters, ...conf.learners];
-    const ids = members.filter((id) => id !== core.status().id).sort((a, b) => a - b);
+    // A leader removing itself leads until its removal commits: keep talking to it meanwhile.
+    if (status.leaderId !== 0 && !members.includes(status.leaderId)) members.push(status.leaderId);
+    const ids = members.filter((id) => id !== status.id).sort((a, b) => a - b);
     const shape = `${ids.join(",")}|${ids.map((id) => this.#addresses.get(id) ?? "").join(",")}`;
     if (shape === this.#peersShape) return;
     this.#peersShape = shape;
@@ -387,6 +390,7 @@ export class RaftDriver {
     const role = RoleCode[core.role];
     const last = this.#reported;
     if (last.leaderId === core.leaderId && last.role === role && last.term === core.term) return;
+    if (last.leaderId !== core.leaderId) this.#updatePeers();
     this.#reported = { leaderId: core.leaderId, role, term: core.term };
     this.#ch.events.sendBytes(encodeRole(core.leaderId, role, core.term));
   }

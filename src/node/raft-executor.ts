@@ -36,8 +36,11 @@ export const raftErrors = {
 } as const;
 
 export interface RaftEvents {
-  /** A committed entry removed this node from the cluster. */
-  removed(): void;
+  /**
+   * A committed entry removed node `id` (maybe this one). `address` is where it was (the
+   * table forgets it): the leader tells a removed follower, which no longer gets entries.
+   */
+  memberRemoved(id: NodeId, address: MemberAddress | undefined): void;
   /** The state machine should be snapshotted (the log grew past its threshold). */
   wantSnapshot(): void;
   /** A snapshot from the leader: replace the state machine with it. */
@@ -526,13 +529,15 @@ export class RaftExecutor implements Executor {
 
   #applyConf(e: Entry): void {
     const conf = decodeConfEntry(e.data);
+    const removed = conf.change?.type === "remove" ? conf.change.nodeId : 0;
+    const removedAddress = removed !== 0 ? this.members.address(removed) : undefined;
     this.members.setConf(conf.conf);
     if (conf.change !== null) {
       const address = decodeAddress(conf.change.context);
       if (address !== null && conf.change.type === "addLearner") this.members.setAddress(conf.change.nodeId, address);
     }
     this.hooks?.membersChanged();
-    if (conf.change?.type === "remove" && conf.change.nodeId === this.nodeId) this.hooks?.removed();
+    if (removed !== 0) this.hooks?.memberRemoved(removed, removedAddress);
   }
 }
 
