@@ -50,8 +50,21 @@ const api = {
   setIdentity(identity: NodeIdentity): void {
     need().setIdentity(identity);
   },
-  saveSnapshot(index: number, term: number, conf: Uint8Array, data: Uint8Array): void {
+  /**
+   * Saves a snapshot given as chunks (joined here, off the main thread) and hands the joined
+   * bytes back, transferred, for the Raft worker (which sends them to laggards).
+   */
+  saveSnapshot(index: number, term: number, conf: Uint8Array, chunks: Uint8Array[]): Uint8Array {
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    const data = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
     need().saveSnapshot(index, term, conf, data);
+    return Comlink.transfer(data, [data.buffer as ArrayBuffer]);
   },
   stats() {
     return need().stats();
