@@ -236,9 +236,33 @@ export const raftCommands: readonly CommandSpec[] = [
     arity: -2,
     flags,
     group: "cluster",
-    summary: "Debugging commands: COMPACT takes a snapshot and compacts the log now.",
+    summary: "Debugging commands: COMPACT takes a snapshot and compacts the log now; CLOCK shifts this node's clock.",
     since: "0.1.0",
     subcommands: [
+      command({
+        name: "raft.debug|clock",
+        arity: -2,
+        flags,
+        group: "cluster",
+        summary: "Shows, or sets, milliseconds added to this node's wall clock (fault injection: clock jumps).",
+        since: "0.1.0",
+        runLocal: ({ reply, server }, argv) => {
+          if (argv.length > 3) {
+            reply.error(errors.wrongArgs("raft.debug|clock"));
+            return;
+          }
+          if (argv.length === 3) {
+            const v = parseInt64(argv[2]);
+            if (v === null || v > 315360000000n || v < -315360000000n) {
+              reply.error("ERR clock offset must be an integer number of milliseconds within ten years");
+              return;
+            }
+            // Entry timestamps never go back (Engine.lastAppliedMs); reads and TTLs see the jump.
+            server.clock.offsetMs = Number(v);
+          }
+          reply.int(server.clock.offsetMs);
+        },
+      }),
       command({
         name: "raft.debug|compact",
         arity: 2,

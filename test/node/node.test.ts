@@ -184,4 +184,15 @@ describe("INFO raft, CONFIG raft.*, RAFT.DEBUG COMPACT", () => {
     expect(showReply(await c.call("DBSIZE"))).toBe(":205");
     c.close();
   });
+
+  test("RAFT.DEBUG CLOCK shifts this node's clock: TTLs see the jump", async () => {
+    const s = await start(["--init", "--raft.storage", "memory"], tempDir());
+    const c = await s.client();
+    expect(showReply(await c.call("SET", "k", "v", "PX", "100000"))).toBe("+OK");
+    expect(showReply(await c.call("RAFT.DEBUG", "CLOCK"))).toBe(":0");
+    expect(showReply(await c.call("RAFT.DEBUG", "CLOCK", "200000"))).toBe(":200000");
+    expect(showReply(await c.call("GET", "k"))).toBe("(nil bulk)");
+    expect(showReply(await c.call("RAFT.DEBUG", "CLOCK", "x"))).toMatch(/^-ERR clock offset/);
+    c.close();
+  });
 });
