@@ -26,6 +26,8 @@ export class ChannelSender {
   #pumping = false;
   #closed = false;
   #backlogEvents = 0;
+  /** A wake-up of the consumer is scheduled for the end of this turn (deferred wakes). */
+  #wakeScheduled = false;
   /** Called when a backlog has fully drained into the ring. */
   onDrained: (() => void) | null = null;
   /** Called if the ring closes with messages still waiting (the other thread is gone). */
@@ -62,6 +64,7 @@ export class ChannelSender {
         view[0] = frameWhole;
         fill(view.subarray(1, 1 + length));
         this.#ring.commit(length + 1);
+        this.#scheduleWake();
         return;
       }
     }
@@ -119,8 +122,22 @@ export class ChannelSender {
       }
       this.#backlog.shift();
       this.#backlogBytes -= frame.length;
+      this.#scheduleWake();
     }
     this.onDrained?.();
+  }
+
+  /**
+   * With a deferWake ring, wakes the consumer once at the end of this event-loop turn, after
+   * every message of the turn is in (one futex call per turn, not per message).
+   */
+  #scheduleWake(): void {
+    if (this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    setImmediate(() => {
+      this.#wakeScheduled = false;
+      this.#ring.wake();
+    });
   }
 
   close(): void {

@@ -11,7 +11,8 @@ import { ringPersistedBytes, raftUncommittedBytesMaxDefault } from "../constants
 import type { Entry, HardState, RaftConfig, Refusal, Snapshot } from "../raft/types.ts";
 import { createDoorbell } from "../ring/doorbell.ts";
 import { createRingBuffer } from "../ring/layout.ts";
-import { createRingPair } from "../ring/pair.ts";
+import { RingConsumer } from "../ring/consumer.ts";
+import { RingProducer } from "../ring/producer.ts";
 import { Server } from "../server/server.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import { assert } from "../util/assert.ts";
@@ -69,7 +70,7 @@ export class RaftNode implements NodeAdmin {
     this.settings = settings;
     const raftDoorbell = createDoorbell();
     const ring = powerOfTwoAtLeast(settings.raftRingSize);
-    const main = createRingPair({ toWorkerBytes: ring, fromWorkerBytes: ring, doorbell: raftDoorbell });
+    const main = { toWorker: createRingBuffer(ring), fromWorker: createRingBuffer(ring) };
     const storageRings = { toWorker: createRingBuffer(ring), fromWorker: createRingBuffer(ringPersistedBytes) };
     let executor: RaftExecutor | null = null;
     this.server = new Server({
@@ -77,7 +78,9 @@ export class RaftNode implements NodeAdmin {
       configFile,
       onShutdown: () => void this.shutdown(0),
       executor: (server) => {
-        executor = new RaftExecutor(server, commandTable, new ChannelSender(main.producer), new ChannelReceiver(main.consumer));
+        // Commands wake the Raft worker once per turn, not once per command.
+        const commands = new RingProducer(main.toWorker, { doorbell: raftDoorbell, deferWake: true });
+        executor = new RaftExecutor(server, commandTable, new ChannelSender(commands), new ChannelReceiver(new RingConsumer(main.fromWorker)));
         return executor;
       },
     });
@@ -90,7 +93,7 @@ export class RaftNode implements NodeAdmin {
     this.#storageWorker = spawnWorker(new URL("../../workers/storage.worker.ts", import.meta.url), "storage", stopping);
     this.raft = Comlink.wrap<RaftWorkerApi>(this.#raftWorker);
     this.storage = Comlink.wrap<StorageWorkerApi>(this.#storageWorker);
-    this.#pendingAttach = { main: main.buffers, storageRings, raftDoorbell };
+    this.#pendingAttach = { main, storageRings, raftDoorbell };
   }
 
   readonly #pendingAttach: {

@@ -46,6 +46,11 @@ export interface RingSideOptions {
    * for a consumer that sleeps on several rings at once.
    */
   readonly doorbell?: Int32Array;
+  /**
+   * Producer side: commit() does not wake a sleeping consumer; the owner calls wake() once
+   * after a burst of commits (one futex call per burst instead of one per record).
+   */
+  readonly deferWake?: boolean;
 }
 
 export class RingProducer {
@@ -71,6 +76,9 @@ export class RingProducer {
   #fullCount = 0;
   #notifyCount = 0;
   readonly #doorbell: Int32Array | null;
+  readonly #deferWake: boolean;
+  /** Records were committed since the last wake() (deferWake mode). */
+  #wakePending = false;
 
   constructor(buffer: SharedArrayBuffer, options: RingSideOptions = {}) {
     const views = ringViews(buffer);
@@ -82,6 +90,7 @@ export class RingProducer {
     this.#mask = views.capacity - 1;
     this.#spinChecks = options.spinChecks ?? ringSpinChecksDefault;
     this.#doorbell = options.doorbell ?? null;
+    this.#deferWake = options.deferWake ?? false;
     this.maxRecordBytes = ringRecordMaxBytes(views.capacity);
     this.#tail = Atomics.load(this.#control, W_TAIL) >>> 0;
     this.#head = Atomics.load(this.#control, W_HEAD) >>> 0;
@@ -142,14 +151,28 @@ export class RingProducer {
     this.#tail = (this.#tail + this.#reservedSkip + recordBytes(length)) >>> 0;
     this.#reservedOffset = -1;
     Atomics.store(this.#control, W_TAIL, this.#tail | 0);
-    if (Atomics.load(this.#control, W_CONSUMER_SLEEPING) !== 0) {
-      this.#notifyCount++;
-      if (this.#doorbell !== null) {
-        ringDoorbell(this.#doorbell);
-      } else {
-        Atomics.add(this.#control, W_DATA_BELL, 1);
-        Atomics.notify(this.#control, W_DATA_BELL);
-      }
+    if (this.#deferWake) {
+      this.#wakePending = true;
+      return;
+    }
+    this.#wakeIfSleeping();
+  }
+
+  /** deferWake mode: wakes the consumer if it sleeps and records arrived since the last call. */
+  wake(): void {
+    if (!this.#wakePending) return;
+    this.#wakePending = false;
+    this.#wakeIfSleeping();
+  }
+
+  #wakeIfSleeping(): void {
+    if (Atomics.load(this.#control, W_CONSUMER_SLEEPING) === 0) return;
+    this.#notifyCount++;
+    if (this.#doorbell !== null) {
+      ringDoorbell(this.#doorbell);
+    } else {
+      Atomics.add(this.#control, W_DATA_BELL, 1);
+      Atomics.notify(this.#control, W_DATA_BELL);
     }
   }
 
