@@ -8,6 +8,8 @@ import { ChannelReceiver, ChannelSender } from "../src/node/channel.ts";
 import { StorageDriver, type NodeIdentity } from "../src/node/storage-driver.ts";
 import { FileStorage } from "../src/storage/file-storage.ts";
 import { MemoryStorage } from "../src/storage/memory-storage.ts";
+import { nodeFileSystem } from "../src/storage/fs.ts";
+import { crashingFileSystem, DiskCrashSwitch, type DiskCrashPoint } from "../src/chaos/disk-fault.ts";
 import type { RecoveredState } from "../src/storage/types.ts";
 import { setLogLevel, setLogRole } from "../src/util/log.ts";
 
@@ -23,6 +25,8 @@ export interface StorageWorkerOptions {
 }
 
 let driver: StorageDriver | null = null;
+/** Fault injection (RAFT.DEBUG DISKCRASH): inert until armed. */
+const diskCrash = new DiskCrashSwitch();
 
 function need(): StorageDriver {
   if (driver === null) throw new Error("storage worker not started");
@@ -40,7 +44,7 @@ const api = {
       storage = new MemoryStorage();
     } else {
       mkdirSync(options.dir, { recursive: true });
-      storage = new FileStorage(options.dir, { fsync: options.fsync });
+      storage = new FileStorage(options.dir, { fsync: options.fsync, fs: crashingFileSystem(nodeFileSystem, diskCrash) });
     }
     driver = new StorageDriver(storage, new ChannelReceiver(ends.consumer), new ChannelSender(ends.producer));
     const state = driver.open();
@@ -65,6 +69,10 @@ const api = {
     }
     need().saveSnapshot(index, term, conf, data);
     return Comlink.transfer(data, [data.buffer as ArrayBuffer]);
+  },
+  /** Test hook: kill the node at `point` of a later write (src/chaos/disk-fault.ts); null disarms. */
+  armDiskCrash(point: DiskCrashPoint | null): void {
+    diskCrash.armed = point;
   },
   stats() {
     return need().stats();

@@ -2,6 +2,7 @@
 // RAFT.TIMEOUT_NOW, RAFT.DEBUG, RAFT.INFO. They run on the node that received them and call
 // into the node's other threads, so their replies come later (beginAsync/endAsync).
 
+import { diskCrashPoints, isDiskCrashPoint } from "../chaos/disk-fault.ts";
 import { errors } from "../resp/reply.ts";
 import { parseInt64 } from "../util/number.ts";
 import { infoText } from "./info-command.ts";
@@ -236,7 +237,7 @@ export const raftCommands: readonly CommandSpec[] = [
     arity: -2,
     flags,
     group: "cluster",
-    summary: "Debugging commands: COMPACT takes a snapshot and compacts the log now; CLOCK shifts this node's clock.",
+    summary: "Debugging commands: COMPACT takes a snapshot and compacts the log now; CLOCK shifts this node's clock; DISKCRASH kills the node mid-write.",
     since: "0.1.0",
     subcommands: [
       command({
@@ -261,6 +262,31 @@ export const raftCommands: readonly CommandSpec[] = [
             server.clock.offsetMs = Number(v);
           }
           reply.int(server.clock.offsetMs);
+        },
+      }),
+      command({
+        name: "raft.debug|diskcrash",
+        arity: 3,
+        flags,
+        group: "cluster",
+        summary: "Kills this node at a point of a later disk write: torn-log, torn-snapshot, after-snapshot, or off (fault injection, src/chaos/disk-fault.ts).",
+        since: "0.1.0",
+        runLocal: (ctx, argv) => {
+          const admin = adminOrReply(ctx);
+          if (admin === null) return;
+          const point = argv[2].toLowerCase();
+          if (point !== "off" && !isDiskCrashPoint(point)) {
+            ctx.reply.error(`ERR unknown crash point '${argv[2]}' (${diskCrashPoints.join(", ")} or off)`);
+            return;
+          }
+          if (ctx.server.settings.raftStorage !== "disk") {
+            ctx.reply.error("ERR disk faults need raft.storage disk");
+            return;
+          }
+          later(ctx, async () => {
+            await admin.armDiskCrash(point === "off" ? null : point);
+            return null;
+          });
         },
       }),
       command({

@@ -6,6 +6,7 @@
 import * as Comlink from "comlink";
 import type { StartOptions } from "../config/cli.ts";
 import type { Settings } from "../config/settings.ts";
+import type { DiskCrashPoint } from "../chaos/disk-fault.ts";
 import { commandTable } from "../commands/index.ts";
 import { ringPersistedBytes, raftUncommittedBytesMaxDefault } from "../constants.ts";
 import type { Entry, HardState, RaftConfig, Refusal, Snapshot } from "../raft/types.ts";
@@ -47,6 +48,8 @@ export interface NodeAdmin {
   removedSelf(): void;
   /** RAFT.DEBUG COMPACT: snapshot now and compact the log. */
   compact(): Promise<void>;
+  /** RAFT.DEBUG DISKCRASH (fault injection): the node dies at `point` of a later write. */
+  armDiskCrash(point: DiskCrashPoint | null): Promise<void>;
   transferLeader(to: number | null): Promise<string | null>;
   timeoutNow(): Promise<string | null>;
 }
@@ -307,6 +310,10 @@ export class RaftNode implements NodeAdmin {
     this.executor.selfAddress = { addr: this.announcedAddr, busAddr: this.announcedBusAddr };
     await this.raft.start(this.#raftConfig(nodeId, { bootstrapVoters: [nodeId] }), { tickMs: this.#tickMs() });
     return clusterId;
+  }
+
+  armDiskCrash(point: DiskCrashPoint | null): Promise<void> {
+    return this.storage.armDiskCrash(point);
   }
 
   /** Snapshots the state machine at its applied index, saves it, and lets Raft compact. */
