@@ -85,7 +85,7 @@ export const ringCapacityMaxBytes = 1024 * 1024 * 1024;
  * Checks of the other side's word before a waiting side sleeps: ~10 µs of spinning, against a
  * wake-up that costs ~25 µs on each side (bench/ring.ts: round trip p50 ~0.8 µs vs ~60 µs).
  */
-export const ringSpinChecksDefault = 2000;
+export const ringSpinChecksDefault = 100;
 
 // ---- Log entries (src/node/entry-codec.ts) ----
 /** Largest encoded log entry (a command or a whole MULTI/EXEC); bigger ones are refused. */
