@@ -3,11 +3,14 @@
 //   engine  SET/GET -c 50 at -P 1 and -P 16, single node without Raft vs redis-server
 //   types   lpush, rpop, sadd, hset, zadd, zrange (redis-benchmark's own tests / ZRANGE)
 //   node    one-node Raft cluster on disk (fsync on) vs redis-server appendfsync always
+//   cluster three-node cluster on disk (fsync on) vs redis-server appendfsync always; failover time
+//   snapshot longest client-visible pause while a node with 1M keys snapshots
 // Benchmarks measure; they never fail on a figure.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TestCluster } from "../test/helpers/cluster.ts";
 import { startRaftis, startRedis, type RunningServer } from "../test/helpers/processes.ts";
 import { redisBenchmark, type BenchOptions, type BenchResult } from "./lib/redis-benchmark.ts";
 
@@ -145,11 +148,90 @@ async function nodeSuite(): Promise<string> {
   }
 }
 
+async function clusterSuite(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "raftis-bench-"));
+  const redis = await startRedis(["--appendonly", "yes", "--appendfsync", "always", "--dir", dir]);
+  const cluster = await TestCluster.start(3, { args: ["--raft.election-timeout", "1000"] });
+  try {
+    const leader = await cluster.waitLeader();
+    const server = leader.server as RunningServer;
+    const n = quick ? 20_000 : 100_000;
+    const rows = [
+      ...(await compare("-c 50 -P 1", redis, server, { tests: ["set", "get"], clients: 50, pipeline: 1, requests: n, keyspace: 100_000 })),
+      ...(await compare("-c 50 -P 16", redis, server, { tests: ["set", "get"], clients: 50, pipeline: 16, requests: n * 4, keyspace: 100_000 })),
+      ...(await compare("-c 1 -P 1", redis, server, { tests: ["set", "get"], clients: 1, pipeline: 1, requests: quick ? 2_000 : 10_000, keyspace: 100_000 })),
+    ];
+    // Failover: SIGKILL the leader, time until a write is acknowledged by the next one.
+    const failovers: number[] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const old = await cluster.waitLeader();
+      const t0 = performance.now();
+      await cluster.crash(old);
+      for (;;) {
+        const next = await cluster.waitLeader(30_000, cluster.running());
+        const r = await cluster.call(next, "SET", "failover", String(i)).catch(() => null);
+        if (r !== null && r.t === "simple") break;
+      }
+      failovers.push(performance.now() - t0);
+      await cluster.restart(old);
+      await cluster.waitVoters(3);
+    }
+    return [
+      table("Three-node raftis cluster (disk, fsync on; clients on the leader) vs redis-server appendonly + appendfsync always", rows, "redis always"),
+      "",
+      `Failover (SIGKILL of the leader until the next one acknowledges a write, election timeout 1000 ms): ${failovers.map((f) => `${Math.round(f)} ms`).join(", ")}.`,
+    ].join("\n");
+  } finally {
+    await Promise.all([redis.stop(), cluster.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function snapshotSuite(): Promise<string> {
+  const node = await startRaftis(["--init", "--raft.storage", "disk", "--raft.log-fsync", "no", "--raft.log-max-file-size", "100gb"]);
+  try {
+    const keys = quick ? 200_000 : 1_000_000;
+    const c = await node.client();
+    for (let i = 0; i < keys; i += 10_000) {
+      await c.pipeline(Array.from({ length: 1000 }, (_, j) => ["MSET", ...Array.from({ length: 10 }, (_, k) => [`key:${i + j * 10 + k}`, `value:${i + j * 10 + k}`]).flat()]));
+    }
+    // A prober measures the gaps clients see while the snapshot is taken.
+    const probe = await node.client();
+    let stop = false;
+    let worst = 0;
+    let probes = 0;
+    const probing = (async () => {
+      while (!stop) {
+        const t = performance.now();
+        await probe.call("GET", "key:1");
+        worst = Math.max(worst, performance.now() - t);
+        probes++;
+      }
+    })();
+    const t0 = performance.now();
+    await c.call("RAFT.DEBUG", "COMPACT");
+    const total = performance.now() - t0;
+    stop = true;
+    await probing;
+    c.close();
+    probe.close();
+    return [
+      `### Snapshot of ${keys.toLocaleString("en-US")} keys (incremental, copy-on-write)`,
+      "",
+      `RAFT.DEBUG COMPACT took ${Math.round(total)} ms; a client reading meanwhile (${probes} GETs) waited at most ${worst.toFixed(1)} ms for one reply.`,
+    ].join("\n");
+  } finally {
+    await node.stop();
+  }
+}
+
 const sections: string[] = [];
 const started = Date.now();
 if (wanted("engine")) sections.push(await engineSuite());
 if (wanted("types")) sections.push(await typesSuite());
 if (wanted("node")) sections.push(await nodeSuite());
+if (wanted("cluster")) sections.push(await clusterSuite());
+if (wanted("snapshot")) sections.push(await snapshotSuite());
 const cpu = (await Bun.file("/proc/cpuinfo").text().catch(() => "")).match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
 console.log(`\n## raftis benchmark (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, ${cpu}, bun ${Bun.version})\n`);
 console.log(`Command: \`bun run bench ${args.join(" ")}\`; median of ${runs} interleaved runs; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
