@@ -7,7 +7,7 @@ import { errors, type Reply } from "../resp/reply.ts";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble } from "../util/long-double.ts";
 import { parseInt64 } from "../util/number.ts";
 import { parseRangeLongOrReply } from "./long-args.ts";
-import { lookupOrReply } from "./lookup.ts";
+import { lookupOrReply, removeMembersAndReply } from "./lookup.ts";
 import { parseScanOrReply, replyScan, scanMatches } from "./scan.ts";
 import { Flag, command, type CommandSpec, type DataContext } from "./types.ts";
 
@@ -74,22 +74,7 @@ function hmget(ctx: DataContext, argv: string[]): void {
 }
 
 function hdel(ctx: DataContext, argv: string[]): void {
-  const h = lookupOrReply(ctx, argv[1], "hash", true);
-  if (h === null) return;
-  if (h === undefined) {
-    ctx.reply.int(0);
-    return;
-  }
-  let deleted = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (h.delete(argv[i])) {
-      deleted++;
-      if (h.size === 0) break;
-    }
-  }
-  if (h.size === 0) ctx.db.delete(argv[1]);
-  else if (deleted > 0) ctx.db.signalModified(argv[1]);
-  ctx.reply.int(deleted);
+  removeMembersAndReply(ctx, argv, "hash", (h, field) => h.delete(field));
 }
 
 function hlen(ctx: DataContext, argv: string[]): void {

@@ -35,3 +35,25 @@ export function lookupOrReply<T extends TypeName>(ctx: DataContext, key: string,
 export function readStringOrReply(ctx: DataContext, key: string): string | undefined | null {
   return lookupOrReply(ctx, key, "string", false);
 }
+
+/**
+ * HDEL / SREM / ZREM: removes argv[2..] from the collection at argv[1] with `remove`, deletes
+ * the key once it is empty (as Redis), signals WATCH when something changed, replies the count.
+ */
+export function removeMembersAndReply<T extends "hash" | "set" | "zset">(ctx: DataContext, argv: readonly string[], type: T, remove: (value: TypeMap[T], member: string) => boolean): void {
+  const key = argv[1];
+  const value = lookupOrReply(ctx, key, type, true);
+  if (value === null) return;
+  if (value === undefined) {
+    ctx.reply.int(0);
+    return;
+  }
+  let removed = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (remove(value, argv[i])) removed++;
+    if (value.size === 0) break;
+  }
+  if (value.size === 0) ctx.db.delete(key);
+  else if (removed > 0) ctx.db.signalModified(key);
+  ctx.reply.int(removed);
+}

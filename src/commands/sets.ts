@@ -7,7 +7,7 @@ import { int64Max, randomCountRepliesMax } from "../constants.ts";
 import { SetValue } from "../engine/types/set.ts";
 import { errors } from "../resp/reply.ts";
 import { numkeysPositions, parsePositiveLongOrReply, parseRangeLongOrReply } from "./long-args.ts";
-import { lookupOrReply } from "./lookup.ts";
+import { lookupOrReply, removeMembersAndReply } from "./lookup.ts";
 import { parseScanOrReply, replyScan, scanMatches } from "./scan.ts";
 import { Flag, command, type CommandSpec, type DataContext } from "./types.ts";
 
@@ -28,22 +28,7 @@ function sadd(ctx: DataContext, argv: string[]): void {
 }
 
 function srem(ctx: DataContext, argv: string[]): void {
-  const set = lookupOrReply(ctx, argv[1], "set", true);
-  if (set === null) return;
-  if (set === undefined) {
-    ctx.reply.int(0);
-    return;
-  }
-  let removed = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (set.remove(argv[i])) {
-      removed++;
-      if (set.size === 0) break;
-    }
-  }
-  if (set.size === 0) ctx.db.delete(argv[1]);
-  else if (removed > 0) ctx.db.signalModified(argv[1]);
-  ctx.reply.int(removed);
+  removeMembersAndReply(ctx, argv, "set", (set, member) => set.remove(member));
 }
 
 function sismember(ctx: DataContext, argv: string[]): void {

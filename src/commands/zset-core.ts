@@ -8,7 +8,7 @@ import type { EngineSettings } from "../engine/settings.ts";
 import { errors } from "../resp/reply.ts";
 import { formatDouble17g, parseDouble, parseInt64 } from "../util/number.ts";
 import { parsePositiveLongOrReply, parseRangeLongOrReply } from "./long-args.ts";
-import { lookupOrReply } from "./lookup.ts";
+import { lookupOrReply, removeMembersAndReply } from "./lookup.ts";
 import { parseScanOrReply, replyScan, scanMatches } from "./scan.ts";
 import type { DataContext } from "./types.ts";
 import { membersArrayLength, replyMember } from "./zset-args.ts";
@@ -128,21 +128,7 @@ function replyZadd(ctx: DataContext, incr: boolean, ch: boolean, added: number, 
 }
 
 export function zrem(ctx: DataContext, argv: string[]): void {
-  const key = argv[1];
-  const z = lookupOrReply(ctx, key, "zset", true);
-  if (z === null) return;
-  if (z === undefined) {
-    ctx.reply.int(0);
-    return;
-  }
-  let deleted = 0;
-  for (let j = 2; j < argv.length; j++) {
-    if (z.remove(argv[j])) deleted++;
-    if (z.size === 0) break;
-  }
-  if (z.size === 0) ctx.db.delete(key);
-  else if (deleted > 0) ctx.db.signalModified(key);
-  ctx.reply.int(deleted);
+  removeMembersAndReply(ctx, argv, "zset", (z, member) => z.remove(member));
 }
 
 export function zscore(ctx: DataContext, argv: string[]): void {
