@@ -206,6 +206,19 @@ export class ChaosCluster {
     return n;
   }
 
+  /** Raft ids in the configuration `leader` reports (itself and its peers). */
+  async memberIds(leader: ChaosNode): Promise<Set<number>> {
+    const info = await this.info(leader);
+    const ids = new Set<number>([Number(infoField(info, "raft_node_id"))]);
+    for (const m of info.matchAll(/^raft_node\d+:id=(\d+),/gm)) ids.add(Number(m[1]));
+    return ids;
+  }
+
+  /** A node removed while it was down: the tool never restarts it (an operator would not). */
+  forget(n: ChaosNode): void {
+    if (n.state === "down") n.state = "removed";
+  }
+
   /** The node will exit on its own (a disk crash it was told to have, or its removal). */
   expectExit(n: ChaosNode): void {
     n.expectExit = true;

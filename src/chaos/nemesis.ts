@@ -258,8 +258,12 @@ export class Nemesis {
       if (variant === "remove-via-random") via = rng.pick(c.up());
     }
     const reply = await c.call(via, ["RAFT.NODE", "REMOVE", String(target.id)], 5000).then(replyText, (e: Error) => `no reply (${e.message})`);
-    if (reply === "OK") c.expectExit(target);
-    return { note: `remove ${target.name} (id ${target.id}) via ${via.name}: ${reply}`, injected: true };
+    const wasDown = target.state === "down";
+    if (reply === "OK") {
+      c.expectExit(target);
+      c.forget(target);
+    }
+    return { note: `remove ${target.name} (id ${target.id}${wasDown ? ", down" : ""}) via ${via.name}: ${reply}`, injected: true };
   }
 
   async #clock(variant: string, rng: SimRandom) {

@@ -216,9 +216,13 @@ async function waitRecovered(c: ChaosCluster, timeoutMs: number, log: (line: str
   try {
     const leader = await c.waitLeader(timeoutMs);
     const commit = Number(infoField(await c.info(leader), "raft_commit_index"));
+    const ids = await c.memberIds(leader);
+    // A node removed while it was down (the removal's reply lost) never hears of it: not a member.
+    const strays = c.up().filter((n) => n.id !== 0 && !ids.has(n.id));
+    if (strays.length > 0) log(`running but not members (removed while down): ${strays.map((n) => n.name).join(",")}`);
     await c.waitFor("every running member to catch up", Math.max(1000, timeoutMs - (performance.now() - started)), async () => {
       for (const n of c.up()) {
-        if (n.id === 0) continue;
+        if (n.id === 0 || !ids.has(n.id)) continue;
         const applied = Number(infoField(await c.info(n), "raft_last_applied_index") ?? -1);
         if (applied < commit) return false;
       }
