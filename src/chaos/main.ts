@@ -19,6 +19,8 @@ const usage = `Usage: bun run chaos [options]
   --interval MS         mean time between fault steps (default ${defaultChaosOptions.intervalMs})
   --clients N           concurrent clients per workload (default ${defaultChaosOptions.clients})
   --election-timeout MS the nodes' raft.election-timeout (default ${defaultChaosOptions.electionTimeoutMs})
+  --follower-proxy      nodes forward commands to the leader (raft.follower-proxy yes)
+  --follower-reads      followers serve reads through ReadIndex (raft.follower-reads yes)
   --dir PATH            run directory (kept); default a temporary one, removed after a clean run
   --keep                keep the run directory after a clean run
   --json FILE           also write the result as JSON
@@ -92,6 +94,12 @@ export function parseChaosArgs(argv: readonly string[]): { options: ChaosOptions
         break;
       case "--dir":
         o = { ...o, dir: value() };
+        break;
+      case "--follower-proxy":
+        o = { ...o, followerProxy: true };
+        break;
+      case "--follower-reads":
+        o = { ...o, followerReads: true };
         break;
       case "--keep":
         o = { ...o, keep: true };

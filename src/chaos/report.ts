@@ -5,7 +5,7 @@ import type { ChaosResult } from "./run.ts";
 
 export function replayCommand(r: ChaosResult): string {
   const o = r.options;
-  return `bun run chaos --nodes ${o.nodes} --time ${o.timeMs / 1000} --nemesis ${o.nemeses.join(",") || "none"} --workload ${o.workloads.join(",")} --seed ${o.seed}${o.netns ? " --netns" : ""}`;
+  return `bun run chaos --nodes ${o.nodes} --time ${o.timeMs / 1000} --nemesis ${o.nemeses.join(",") || "none"} --workload ${o.workloads.join(",")} --seed ${o.seed}${o.netns ? " --netns" : ""}${o.followerProxy ? " --follower-proxy" : ""}${o.followerReads ? " --follower-reads" : ""}`;
 }
 
 /** Faults injected, by kind and variant: "kill ×3 (leader 1, all 2)". */
@@ -24,7 +24,7 @@ export function formatSummary(r: ChaosResult): string {
   const o = r.options;
   const lines: string[] = [];
   lines.push(
-    `raftis chaos: ${o.nodes} nodes, ${o.timeMs / 1000} s, nemesis ${o.nemeses.join(",") || "none"}, workload ${o.workloads.join(",")}, seed ${o.seed}, ${o.netns ? "network namespaces" : "proxy network"} (${(r.durationMs / 1000).toFixed(1)} s in all)`,
+    `raftis chaos: ${o.nodes} nodes, ${o.timeMs / 1000} s, nemesis ${o.nemeses.join(",") || "none"}, workload ${o.workloads.join(",")}, seed ${o.seed}, ${o.netns ? "network namespaces" : "proxy network"}${o.followerProxy ? ", follower proxy" : ""}${o.followerReads ? ", follower reads" : ""} (${(r.durationMs / 1000).toFixed(1)} s in all)`,
   );
   lines.push("operations:");
   for (const [name, c] of Object.entries(r.ops)) {

@@ -34,6 +34,10 @@ export interface ChaosOptions {
   /** Bound on recovery after the final heal. */
   readonly recoveryMs: number;
   readonly logMaxFileSize: string;
+  /** Nodes forward commands to the leader (raft.follower-proxy): clients stay on any node. */
+  readonly followerProxy: boolean;
+  /** Followers serve reads through ReadIndex (raft.follower-reads). */
+  readonly followerReads: boolean;
   /** Run directory; a fresh temporary one when absent. */
   readonly dir?: string;
   /** Keep the run directory after a clean run. */
@@ -55,6 +59,8 @@ export const defaultChaosOptions: ChaosOptions = {
   clientTimeoutMs: 1500,
   recoveryMs: 30_000,
   logMaxFileSize: "512kb",
+  followerProxy: false,
+  followerReads: false,
   keep: false,
   verbose: false,
 };
@@ -115,7 +121,7 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
   stopRunsInProgress.add(emergencyStop);
   try {
     network = o.netns ? NetnsNetwork.create(log) : new ProxyNetwork((id) => cluster?.byId(id)?.index);
-    cluster = new ChaosCluster({ root: dir, network, electionTimeoutMs: o.electionTimeoutMs, logMaxFileSize: o.logMaxFileSize, clock: now, log, args: ["--raft.join-timeout", "20000"] });
+    cluster = new ChaosCluster({ root: dir, network, electionTimeoutMs: o.electionTimeoutMs, logMaxFileSize: o.logMaxFileSize, clock: now, log, args: nodeArgs(o) });
     const c = cluster;
     await c.start(o.nodes);
     log(`cluster up: ${c.nodes.map((n) => `${n.name}=${n.id}@${n.placement.host}:${n.placement.port}`).join(" ")}`);
@@ -205,6 +211,13 @@ export async function runChaos(options: ChaosOptions, print: (line: string) => v
     anomalies,
     network: networkSummary,
   };
+}
+
+function nodeArgs(o: ChaosOptions): string[] {
+  const args = ["--raft.join-timeout", "20000"];
+  if (o.followerProxy) args.push("--raft.follower-proxy", "yes");
+  if (o.followerReads) args.push("--raft.follower-reads", "yes");
+  return args;
 }
 
 /**

@@ -34,6 +34,14 @@ describe("bun run chaos, one nemesis at a time (3 nodes, register + list-append)
   });
 });
 
+describe("through followers", () => {
+  test("partitions and membership changes with raft.follower-proxy and raft.follower-reads on", async () => {
+    const r = await runChaos({ ...defaultChaosOptions, nemeses: ["partition", "member"], seed: baseSeed + 50, timeMs: 8000, intervalMs: 1200, clients: 3, followerProxy: true, followerReads: true });
+    expectUseful(r, "partition");
+    expectUseful(r, "member");
+  }, 90_000);
+});
+
 describe("network namespaces", () => {
   const why = netnsUnavailable();
   test.skipIf(why !== null)(`partitions with ip/tc (${why ?? "root"})`, async () => {
