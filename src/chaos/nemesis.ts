@@ -9,7 +9,8 @@
 //              leader cannot send), leader-deaf (nobody reaches the leader), slow (one node's
 //              links delayed 50–500 ms); heal passes every link.
 //   member     join a new node; remove a follower or the leader (asking the leader), or remove
-//              through a random node (an isolated old leader may take it); instant.
+//              through a random node (an isolated old leader may take it); or move leadership to
+//              a follower (RAFT.TRANSFER_LEADER); instant.
 //   clock      shift one node's wall clock (RAFT.DEBUG CLOCK); heal resets every clock.
 //   disk       arm RAFT.DEBUG DISKCRASH on a node (a torn log write, a torn snapshot, a crash
 //              after the snapshot but before compaction) and make it write; heal restarts it.
@@ -245,6 +246,13 @@ export class Nemesis {
     if (variant === "join") {
       const n = await c.addNode();
       return { note: `${n.name} joins`, injected: true };
+    }
+    if (variant === "transfer-leader") {
+      const leader = await c.leader();
+      const to = rng.pick(joined.filter((n) => n !== leader && n.state === "up"));
+      if (leader === null || to === undefined) return { note: "no leader or no follower up", injected: false };
+      const reply = await c.call(leader, ["RAFT.TRANSFER_LEADER", String(to.id)], 5000).then(replyText, (e: Error) => `no reply (${e.message})`);
+      return { note: `leadership ${leader.name} → ${to.name}: ${reply}`, injected: true };
     }
     // Removals keep at least the intended size (an earlier join may not have completed).
     if (joined.length <= this.#opts.size) return { note: `${joined.length} members: nothing to remove`, injected: false };

@@ -19,7 +19,7 @@ export const nemesisVariants: Readonly<Record<NemesisKind, readonly string[]>> =
   kill: ["leader", "random", "majority", "all"],
   pause: ["leader", "minority", "majority"],
   partition: ["halves", "isolate-leader", "bridge", "one-way", "leader-mute", "leader-deaf", "slow"],
-  member: ["join", "remove-follower", "remove-leader", "remove-via-random"],
+  member: ["join", "remove-follower", "remove-leader", "remove-via-random", "transfer-leader"],
   clock: ["leader:+2000", "leader:-2000", "random:+60000", "random:-60000", "random:+3600000", "leader:-3600000"],
   disk: ["torn-log:leader", "torn-log:random", "torn-snapshot:random", "torn-snapshot:leader", "after-snapshot:random"],
 };
