@@ -7,7 +7,7 @@ import type { FaultRecord } from "./nemesis.ts";
 import type { OutcomeCounts } from "./workload.ts";
 
 interface Saved {
-  readonly options: { readonly nodes: number; readonly timeMs: number; readonly nemeses: readonly string[]; readonly seed: number; readonly netns: boolean };
+  readonly options: { readonly nodes: number; readonly timeMs: number; readonly nemeses: readonly string[]; readonly seed: number; readonly netns: boolean; readonly followerProxy?: boolean; readonly followerReads?: boolean };
   readonly faults: readonly FaultRecord[];
   readonly ops: Readonly<Record<string, OutcomeCounts>>;
   readonly anomalies: readonly string[];
@@ -26,7 +26,8 @@ function main(files: readonly string[]): void {
   const groups = new Map<string, Group>();
   for (const f of files) {
     const r = JSON.parse(readFileSync(f, "utf8")) as Saved;
-    const name = `${r.options.nodes} nodes | ${r.options.nemeses.join("+") || "none"}${r.options.netns ? " (netns)" : ""}`;
+    const mode = [r.options.netns ? "netns" : "", r.options.followerProxy === true ? "follower proxy" : "", r.options.followerReads === true ? "follower reads" : ""].filter((m) => m !== "");
+    const name = `${r.options.nodes} nodes | ${r.options.nemeses.join("+") || "none"}${mode.length > 0 ? ` (${mode.join(", ")})` : ""}`;
     let g = groups.get(name);
     if (g === undefined) groups.set(name, (g = { runs: 0, seconds: 0, seeds: [], ops: {}, faults: new Map(), anomalies: [] }));
     g.runs++;
