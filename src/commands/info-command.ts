@@ -106,7 +106,7 @@ function memorySection(server: Server): Fields {
 
 function persistenceSection(server: Server): Fields {
   return [
-    ["loading", 0],
+    ["loading", server.loading ? 1 : 0],
     ["async_loading", 0],
     ["rdb_bgsave_in_progress", 0],
     ["rdb_last_save_time", server.lastSaveSec],

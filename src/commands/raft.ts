@@ -299,8 +299,9 @@ export const raftCommands: readonly CommandSpec[] = [
         runLocal: (ctx) => {
           const admin = adminOrReply(ctx);
           if (admin === null) return;
-          if (!admin.executor.initialized) {
-            ctx.reply.error("NOCLUSTER No Raft Cluster");
+          const refused = admin.executor.unavailable();
+          if (refused !== null) {
+            ctx.reply.error(refused);
             return;
           }
           later(ctx, async () => {

@@ -135,6 +135,7 @@ export class RaftNode implements NodeAdmin {
       loglevel: s.loglevel,
     });
     // Listen first: with --port 0 the address to announce is known only now.
+    this.server.loading = recovered.hardState !== null;
     try {
       this.server.listen();
     } catch (e) {
@@ -167,6 +168,7 @@ export class RaftNode implements NodeAdmin {
     void this.executor.processEvents();
     if (recovered.hardState !== null) {
       await this.#restore(recovered);
+      this.server.loading = false;
     } else if (options.init) {
       const dbid = await this.init(null);
       log("notice", `Cluster initialized (dbid ${dbid}) at first start (--init)`);
@@ -227,7 +229,7 @@ export class RaftNode implements NodeAdmin {
   }
 
   async join(addrs: readonly string[]): Promise<void> {
-    if (this.executor.initialized) throw new Error("ERR Already cluster member");
+    this.#requireUninitialized();
     const s = this.settings;
     const deadline = Date.now() + s.raftJoinTimeout;
     const queue = [...addrs];
@@ -290,17 +292,23 @@ export class RaftNode implements NodeAdmin {
     if (term !== r.term) throw new Error(raftErrors.lost);
   }
 
+  #requireUninitialized(): void {
+    if (this.server.loading) throw new Error(raftErrors.loading);
+    if (this.executor.initialized) throw new Error("ERR Already cluster member");
+  }
+
   /** Admin changes are made by the leader: anything else is redirected or refused. */
   #requireLeader(): void {
     const ex = this.executor;
-    if (!ex.initialized) throw new Error(raftErrors.noCluster);
+    const refused = ex.unavailable();
+    if (refused !== null) throw new Error(refused);
     if (ex.leaderReady) return;
     const addr = ex.leaderId !== 0 && ex.leaderId !== ex.nodeId ? ex.members.address(ex.leaderId)?.addr : undefined;
     throw new Error(addr !== undefined ? raftErrors.moved(addr) : raftErrors.noLeader);
   }
 
   async init(dbid: string | null): Promise<string> {
-    if (this.executor.initialized) throw new Error("ERR Already cluster member");
+    this.#requireUninitialized();
     const nodeId = this.settings.raftId || randomNodeId();
     const clusterId = dbid ?? randomDbid();
     await this.storage.setIdentity({ clusterId, nodeId });

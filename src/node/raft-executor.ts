@@ -27,6 +27,7 @@ import { WireReader } from "./wire.ts";
 /** Client-visible errors, as RedisRaft spells them where it has them. */
 export const raftErrors = {
   noCluster: "NOCLUSTER No Raft Cluster",
+  loading: "LOADING Redis is loading the dataset in memory",
   noLeader: "CLUSTERDOWN No raft leader",
   moved: (addr: string) => `MOVED 0 ${addr}`,
   timeout: "TIMEOUT not committed yet",
@@ -107,6 +108,12 @@ export class RaftExecutor implements Executor {
     return this.nodeId !== 0;
   }
 
+  /** Why this node cannot take cluster commands at all (loading, no cluster), or null. */
+  unavailable(): string | null {
+    if (this.#server.loading) return raftErrors.loading;
+    return this.initialized ? null : raftErrors.noCluster;
+  }
+
   /** Leader, and an entry of its term is applied: it may serve (DESIGN §3). */
   get leaderReady(): boolean {
     return this.role === "leader" && this.appliedTerm === this.term && this.term > 0;
@@ -167,7 +174,8 @@ export class RaftExecutor implements Executor {
    * the returned error (-NOCLUSTER, -MOVED, -CLUSTERDOWN).
    */
   #route(logged: boolean): "leader" | "followerRead" | "proxy" | string {
-    if (!this.initialized) return raftErrors.noCluster;
+    const refused = this.unavailable();
+    if (refused !== null) return refused;
     if (this.leaderReady) return "leader";
     const settings = this.#server.settings;
     const leaderKnown = this.leaderId !== 0 && this.leaderId !== this.nodeId && this.role !== "leader";

@@ -94,6 +94,11 @@ export class Server {
 
   /** HELLO's and INFO's `mode`: a Raft node reports "cluster". */
   mode: "standalone" | "cluster" = "standalone";
+  /**
+   * A restarting node reads its state after its port opens: until it has, data and admin
+   * commands get -LOADING (as Redis answers while it loads) and INFO says loading:1.
+   */
+  loading = false;
 
   /** The ports actually bound (useful with --port 0). */
   get ports(): number[] {
