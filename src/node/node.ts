@@ -234,6 +234,7 @@ export class RaftNode implements NodeAdmin {
     const deadline = Date.now() + s.raftJoinTimeout;
     const queue = [...addrs];
     let joined: { id: number; dbid: string; via: string } | null = null;
+    const lastAnswer = new Map<string, string>();
     while (joined === null && Date.now() < deadline) {
       for (let i = 0; i < queue.length && joined === null; i++) {
         const target = queue[i];
@@ -247,12 +248,14 @@ export class RaftNode implements NodeAdmin {
           throw new Error(reply.message.startsWith("ERR") ? reply.message : `ERR ${reply.message}`);
         } else {
           log("verbose", `Join through ${target}: ${reply.message}; retrying`);
+          lastAnswer.set(target, reply.message);
         }
       }
       if (joined === null) await Bun.sleep(s.raftReconnectInterval);
     }
     if (joined === null) {
-      log("warning", `Could not join through ${addrs.join(", ")} within raft.join-timeout (${s.raftJoinTimeout} ms)`);
+      const answers = [...lastAnswer].map(([a, m]) => `${a}: ${m}`).join("; ");
+      log("warning", `Could not join through ${addrs.join(", ")} within raft.join-timeout (${s.raftJoinTimeout} ms)${answers === "" ? "" : ` (last answers: ${answers})`}`);
       throw new Error("ERR failed to connect to cluster for join, please check logs");
     }
     log("notice", `Joined Raft cluster, node id: ${joined.id}, dbid: ${joined.dbid}`);
@@ -496,7 +499,9 @@ async function askNodeAdd(target: string, id: number, addr: string, busAddr: str
     if (r.t === "array" && r.v.length === 2 && r.v[0].t === "int" && r.v[1].t === "bulk") return { kind: "joined", id: Number(r.v[0].v), dbid: r.v[1].v };
     if (r.t === "error") {
       if (r.v.startsWith("MOVED ")) return { kind: "moved", addr: r.v.split(" ")[2] };
-      if (r.v.startsWith("CLUSTERDOWN ") || r.v.startsWith("TRYAGAIN ") || r.v.startsWith("LOADING ")) return { kind: "retry", message: r.v };
+      // A listed node may itself be joining (NOCLUSTER) or restarting (LOADING): try the others
+      // and come back to it until raft.join-timeout.
+      if (/^(CLUSTERDOWN|TRYAGAIN|LOADING|NOCLUSTER) /.test(r.v)) return { kind: "retry", message: r.v };
       return { kind: "failed", message: r.v };
     }
     return { kind: "retry", message: `invalid reply ${showReply(r)}` };

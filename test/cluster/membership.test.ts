@@ -82,6 +82,25 @@ describe("removing nodes", () => {
     expect(showReply(await c.call(leader, "RAFT.CLUSTER", "JOIN", "127.0.0.1:5"))).toBe("-ERR Already cluster member");
   }, 60_000);
 
+  // Found by `bun run chaos` (seed 2003): a node joining through a list of members gave up at
+  // the first one that was itself still joining (-NOCLUSTER) instead of trying the others.
+  test("JOIN passes over a listed node that has no cluster yet and joins through the next", async () => {
+    const member = await startRaftis(["--raft.storage", "memory", "--init"], { cluster: false });
+    const uninitialized = await startRaftis([], { cluster: false });
+    const joiner = await startRaftis(["--raft.storage", "memory", "--raft.join-timeout", "10000"], { cluster: false });
+    try {
+      const c = await joiner.client();
+      const r = await c.call("RAFT.CLUSTER", "JOIN", `127.0.0.1:${uninitialized.port}`, `127.0.0.1:${member.port}`);
+      expect(showReply(r)).toBe("+OK");
+      const dbid = infoField(text(await (await member.client()).call("INFO", "raft")), "raft_dbid");
+      expect(dbid).toBeDefined();
+      expect(infoField(text(await c.call("INFO", "raft")), "raft_dbid")).toBe(dbid);
+      expect(showReply(await (await uninitialized.client()).call("GET", "k"))).toBe("-NOCLUSTER No Raft Cluster");
+    } finally {
+      await Promise.all([member.stop(), uninitialized.stop(), joiner.stop()]);
+    }
+  }, 30_000);
+
   test("JOIN through nodes that do not answer fails after raft.join-timeout with RedisRaft's error", async () => {
     const lonely = await startRaftis(["--raft.join-timeout", "1500"], { cluster: false });
     try {
