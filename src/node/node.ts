@@ -65,7 +65,8 @@ export class RaftNode implements NodeAdmin {
   #status: Awaited<ReturnType<RaftWorkerApi["status"]>> = null;
   #peers: PeerView[] = [];
   #storageStats: Awaited<ReturnType<StorageWorkerApi["stats"]>> | null = null;
-  #snapshotting = false;
+  /** The snapshot being taken, if any: a second request waits for it rather than racing it. */
+  #snapshotting: Promise<void> | null = null;
   #lastSnapshotIndex = 0;
   #stopping = false;
 
@@ -327,34 +328,43 @@ export class RaftNode implements NodeAdmin {
     return this.storage.armDiskCrash(point);
   }
 
-  /** Snapshots the state machine at its applied index, saves it, and lets Raft compact. */
+  /**
+   * Snapshots the state machine at its applied index, saves it, and lets Raft compact. If one is
+   * being taken (Raft asked for it), waits for that one, then takes another if entries were
+   * applied since: RAFT.DEBUG COMPACT answers only once a snapshot covers what it saw applied.
+   */
   async compact(): Promise<void> {
-    if (this.#snapshotting) return;
-    this.#snapshotting = true;
+    while (this.#snapshotting !== null) await this.#snapshotting;
+    this.#snapshotting = this.#takeSnapshot();
     try {
-      // Index, term, membership and the writer's start belong to one turn: nothing applies between.
-      const index = this.executor.appliedIndex;
-      const term = this.executor.appliedTerm;
-      if (index === 0 || index === this.#lastSnapshotIndex) return;
-      const conf = encodeConfState(this.executor.members.conf);
-      const started = performance.now();
-      // Incremental: slices of a few ms, clients served in between (copy-on-write keeps it at index).
-      const writer = new SnapshotWriter(this.server.engine, this.executor.members);
-      this.#writer = writer;
-      let chunks: Uint8Array[];
-      try {
-        chunks = await writer.run();
-      } finally {
-        this.#writer = null;
-      }
-      const buffers = [...new Set(chunks.map((c) => c.buffer as ArrayBuffer))];
-      const data = await this.storage.saveSnapshot(index, term, conf, Comlink.transfer(chunks, buffers));
-      await this.raft.snapshotTaken(index, Comlink.transfer(data, [data.buffer as ArrayBuffer]));
-      this.#lastSnapshotIndex = index;
-      log("notice", `Snapshot taken at index ${index} (${data.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
+      await this.#snapshotting;
     } finally {
-      this.#snapshotting = false;
+      this.#snapshotting = null;
     }
+  }
+
+  async #takeSnapshot(): Promise<void> {
+    // Index, term, membership and the writer's start belong to one turn: nothing applies between.
+    const index = this.executor.appliedIndex;
+    const term = this.executor.appliedTerm;
+    if (index === 0 || index === this.#lastSnapshotIndex) return;
+    const conf = encodeConfState(this.executor.members.conf);
+    const started = performance.now();
+    // Incremental: slices of a few ms, clients served in between (copy-on-write keeps it at index).
+    const writer = new SnapshotWriter(this.server.engine, this.executor.members);
+    this.#writer = writer;
+    let chunks: Uint8Array[];
+    try {
+      chunks = await writer.run();
+    } finally {
+      this.#writer = null;
+    }
+    const buffers = [...new Set(chunks.map((c) => c.buffer as ArrayBuffer))];
+    const data = await this.storage.saveSnapshot(index, term, conf, Comlink.transfer(chunks, buffers));
+    const bytes = data.length; // before the transfer below detaches it
+    await this.raft.snapshotTaken(index, Comlink.transfer(data, [data.buffer as ArrayBuffer]));
+    this.#lastSnapshotIndex = index;
+    log("notice", `Snapshot taken at index ${index} (${bytes} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
   }
 
   get lastSnapshotIndex(): number {
