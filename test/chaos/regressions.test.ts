@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChaosClient } from "../../src/chaos/client.ts";
-import type { ChaosNode } from "../../src/chaos/cluster.ts";
+import type { ChaosCluster, ChaosNode } from "../../src/chaos/cluster.ts";
 import { ListAppendWorkload } from "../../src/chaos/list-append.ts";
 import type { Workload } from "../../src/chaos/workload.ts";
 import { RespClient } from "../../src/client/resp-client.ts";
@@ -42,6 +42,19 @@ async function expectKeys(r: Rig, node: ChaosNode, count: number, size = 16): Pr
       if (v.t !== "bulk" || v.v !== want) throw new Error(`${node.name} lost k${i + j}: ${showReply(v)} instead of ${want}`);
     });
   }
+}
+
+/**
+ * A probe that asks `n` for a snapshot until it is down (an armed disk crash kills it while it
+ * saves one). Asked again each time: a node with nothing applied since its last snapshot (a
+ * follower still catching up) has nothing to snapshot yet.
+ */
+function compactUntilDown(c: ChaosCluster, n: ChaosNode): () => Promise<boolean> {
+  return async () => {
+    if (n.state === "down") return true;
+    void c.call(n, ["RAFT.DEBUG", "COMPACT"], 5000).catch(() => null);
+    return false;
+  };
 }
 
 /** Makes `n` the leader (RAFT.TRANSFER_LEADER) and waits until it serves. */
@@ -222,8 +235,7 @@ describe("RedisRaft's Jepsen findings, replayed against raftis", () => {
       expect(replyText(await c.call(n, ["RAFT.DEBUG", "DISKCRASH", "after-snapshot"]))).toBe("OK");
       await writeKeys(r, written, 200, 100);
       written += 200;
-      void c.call(n, ["RAFT.DEBUG", "COMPACT"], 5000).catch(() => null);
-      await c.waitFor(`${n.name} to crash after its snapshot`, 10_000, async () => n.state === "down");
+      await c.waitFor(`${n.name} to crash after its snapshot`, 20_000, compactUntilDown(c, n), 250);
       await writeKeys(r, written, 200, 100);
       written += 200;
       await c.restart(n);
@@ -260,8 +272,7 @@ describe("RedisRaft's Jepsen findings, replayed against raftis", () => {
       expect(replyText(await c.call(n, ["RAFT.DEBUG", "DISKCRASH", "torn-snapshot"]))).toBe("OK");
       await writeKeys(r, written, 100, 100);
       written += 100;
-      void c.call(n, ["RAFT.DEBUG", "COMPACT"], 5000).catch(() => null);
-      await c.waitFor(`${n.name} to crash mid-snapshot`, 10_000, async () => n.state === "down");
+      await c.waitFor(`${n.name} to crash mid-snapshot`, 20_000, compactUntilDown(c, n), 250);
       await c.restart(n);
       await r.settle();
     }
