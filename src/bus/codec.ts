@@ -10,26 +10,10 @@
 
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import { busFramePayloadBytesMax, busLargeMessageBytes, raftNodeIdMax } from "../constants.ts";
-import type { ConfState, Entry, EntryType, Message, MessageType, SnapshotChunk } from "../raft/types.ts";
+import { entryTypes, messageTypes, type ConfState, type Entry, type EntryType, type Message, type MessageType, type SnapshotChunk } from "../raft/types.ts";
 import { assert } from "../util/assert.ts";
 
-const messageTypes: readonly MessageType[] = [
-  "MsgApp",
-  "MsgAppResp",
-  "MsgVote",
-  "MsgVoteResp",
-  "MsgPreVote",
-  "MsgPreVoteResp",
-  "MsgHeartbeat",
-  "MsgHeartbeatResp",
-  "MsgSnap",
-  "MsgSnapResp",
-  "MsgReadIndex",
-  "MsgReadIndexResp",
-  "MsgTimeoutNow",
-];
 const messageTypeCodes = new Map<MessageType, number>(messageTypes.map((t, i) => [t, i]));
-const entryTypes: readonly EntryType[] = ["normal", "noop", "conf"];
 const entryTypeCodes = new Map<EntryType, number>(entryTypes.map((t, i) => [t, i]));
 
 const messageFields = 12;

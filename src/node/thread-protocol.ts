@@ -9,7 +9,7 @@
 // The hot messages (PROPOSE, ENTRIES, READY) are written straight into ring memory; every
 // message starts with its kind byte. Control-plane calls (INFO, CONFIG, admin) use comlink.
 
-import type { Entry, EntryType, HardState } from "../raft/types.ts";
+import { entryTypes, type Entry, type EntryType, type HardState } from "../raft/types.ts";
 import { WireReader, WireWriter } from "./wire.ts";
 
 // ---- main → raft ----
@@ -40,7 +40,6 @@ export type RefusedCode = (typeof Refused)[keyof typeof Refused];
 export const RoleCode = { follower: 0, preCandidate: 1, candidate: 2, leader: 3 } as const;
 
 const entryTypeCodes: Record<EntryType, number> = { normal: 0, noop: 1, conf: 2 };
-const entryTypes: EntryType[] = ["normal", "noop", "conf"];
 
 export function entryTypeCode(t: EntryType): number {
   return entryTypeCodes[t];

@@ -43,7 +43,9 @@ export const noNode: NodeId = 0;
  * entry of its term commits. `conf`: a membership change; its data is a `ConfEntry`
  * (src/raft/conf-entry.ts) holding the change *and* the whole resulting configuration.
  */
-export type EntryType = "normal" | "noop" | "conf";
+/** Every entry type, in a fixed order: codecs number them by position, so append only. */
+export const entryTypes = ["normal", "noop", "conf"] as const;
+export type EntryType = (typeof entryTypes)[number];
 
 export interface Entry {
   term: number;
@@ -96,20 +98,23 @@ export interface Snapshot {
 
 // ---- Messages ----
 
-export type MessageType =
-  | "MsgApp"
-  | "MsgAppResp"
-  | "MsgVote"
-  | "MsgVoteResp"
-  | "MsgPreVote"
-  | "MsgPreVoteResp"
-  | "MsgHeartbeat"
-  | "MsgHeartbeatResp"
-  | "MsgSnap"
-  | "MsgSnapResp"
-  | "MsgReadIndex"
-  | "MsgReadIndexResp"
-  | "MsgTimeoutNow";
+/** Every message type, in a fixed order: codecs number them by position, so append only. */
+export const messageTypes = [
+  "MsgApp",
+  "MsgAppResp",
+  "MsgVote",
+  "MsgVoteResp",
+  "MsgPreVote",
+  "MsgPreVoteResp",
+  "MsgHeartbeat",
+  "MsgHeartbeatResp",
+  "MsgSnap",
+  "MsgSnapResp",
+  "MsgReadIndex",
+  "MsgReadIndexResp",
+  "MsgTimeoutNow",
+] as const;
+export type MessageType = (typeof messageTypes)[number];
 
 /** One piece of a snapshot in flight. The last piece is the one with offset + length = totalBytes. */
 export interface SnapshotChunk {

@@ -4,7 +4,7 @@
 // printed (src/raft/describe.ts): most are never looked at.
 
 import { describeMessage } from "../raft/describe.ts";
-import type { Message, MessageType, NodeId } from "../raft/types.ts";
+import { messageTypes, type Message, type NodeId } from "../raft/types.ts";
 import { simTraceEventsKept } from "../constants.ts";
 
 /** What happened to a message: delivered, or dropped because its link was cut or it was lost. */
@@ -20,21 +20,6 @@ interface TraceEvent {
   text: string | null;
 }
 
-const messageTypes: MessageType[] = [
-  "MsgApp",
-  "MsgAppResp",
-  "MsgVote",
-  "MsgVoteResp",
-  "MsgPreVote",
-  "MsgPreVoteResp",
-  "MsgHeartbeat",
-  "MsgHeartbeatResp",
-  "MsgSnap",
-  "MsgSnapResp",
-  "MsgReadIndex",
-  "MsgReadIndexResp",
-  "MsgTimeoutNow",
-];
 const typeCode = new Map(messageTypes.map((t, i) => [t, i + 1]));
 const fateCode: Record<MessageFate, number> = { deliver: 1, cut: 2, lost: 3 };
 

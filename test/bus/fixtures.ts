@@ -22,7 +22,7 @@ import {
 } from "../../src/bus/handshake.ts";
 import { busFramePayloadBytesMax, busHandshakeFrameBytesMax } from "../../src/constants.ts";
 import type { Rng } from "../../src/engine/rng.ts";
-import type { Entry, EntryType, Message, MessageType, NodeId } from "../../src/raft/types.ts";
+import { entryTypes, messageTypes, type Entry, type Message, type MessageType, type NodeId } from "../../src/raft/types.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 export interface TestBus {
@@ -92,22 +92,6 @@ export function nextTurn(): Promise<void> {
 
 // ---- random messages ----
 
-const types: MessageType[] = [
-  "MsgApp",
-  "MsgAppResp",
-  "MsgVote",
-  "MsgVoteResp",
-  "MsgPreVote",
-  "MsgPreVoteResp",
-  "MsgHeartbeat",
-  "MsgHeartbeatResp",
-  "MsgSnap",
-  "MsgSnapResp",
-  "MsgReadIndex",
-  "MsgReadIndexResp",
-  "MsgTimeoutNow",
-];
-const entryTypes: EntryType[] = ["normal", "noop", "conf"];
 
 export function randomBytes(rng: Rng, n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -128,7 +112,7 @@ export function emptyMessage(type: MessageType, from: NodeId, to: NodeId): Messa
 }
 
 export function randomMessage(rng: Rng, from: NodeId, to: NodeId): Message {
-  const type = types[rng.nextInt(types.length)]!;
+  const type = messageTypes[rng.nextInt(messageTypes.length)]!;
   const m = emptyMessage(type, from, to);
   m.term = counter(rng);
   m.logTerm = counter(rng);
