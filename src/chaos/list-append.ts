@@ -8,7 +8,7 @@ import type { Outcome as TxnOutcome } from "../check/history.ts";
 import type { RespValue } from "../resp/reply-parser.ts";
 import type { SimRandom } from "../sim/random.ts";
 import type { ChaosClient, Outcome } from "./client.ts";
-import { backoff, KeyWindow, type OutcomeCounts, type Workload, type WorkloadCheck } from "./workload.ts";
+import { backoff, KeyWindow, OutcomeTally, type OutcomeCounts, type Workload, type WorkloadCheck } from "./workload.ts";
 
 export interface ListAppendOptions {
   readonly now: () => number;
@@ -23,9 +23,8 @@ type Planned = { readonly f: "append"; readonly key: string; readonly value: num
 
 export class ListAppendWorkload implements Workload {
   readonly name = "list-append" as const;
-  readonly counts: OutcomeCounts = { invoked: 0, ok: 0, fail: 0, unknown: 0 };
+  readonly #tally = new OutcomeTally();
   readonly #txns: Txn[] = [];
-  readonly #okTimes: number[] = [];
   readonly #keys: KeyWindow;
   readonly #now: () => number;
   readonly #txnOpsMax: number;
@@ -37,8 +36,12 @@ export class ListAppendWorkload implements Workload {
     this.#txnOpsMax = opts.txnOpsMax ?? 4;
   }
 
+  get counts(): OutcomeCounts {
+    return this.#tally.counts;
+  }
+
   okSince(sinceMs: number): number {
-    return this.#okTimes.filter((t) => t >= sinceMs).length;
+    return this.#tally.okSince(sinceMs);
   }
 
   async runClient(id: number, client: ChaosClient, rng: SimRandom, stopped: () => boolean): Promise<void> {
@@ -86,7 +89,7 @@ export class ListAppendWorkload implements Workload {
 
   async #invoke(client: number | string, c: ChaosClient, plan: Planned[]): Promise<Outcome> {
     const commands = [["MULTI"], ...plan.map((p) => (p.f === "append" ? ["RPUSH", p.key, String(p.value)] : ["LRANGE", p.key, "0", "-1"])), ["EXEC"]];
-    this.counts.invoked++;
+    this.#tally.invoked();
     const invoke = this.#now();
     const outcome = await c.run(commands, (replies) => judge(c, replies));
     const complete = this.#now();
@@ -98,8 +101,7 @@ export class ListAppendWorkload implements Workload {
       return { f: "r", key: p.key, value: r !== null && r.t === "array" ? r.v.map(elementOf) : null };
     });
     this.#txns.push({ client, ops, invoke, complete: kind === "unknown" ? null : complete, outcome: kind });
-    this.counts[kind]++;
-    if (kind === "ok") this.#okTimes.push(complete);
+    this.#tally.record(kind, complete);
     return outcome;
   }
 }

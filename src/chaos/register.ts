@@ -6,7 +6,7 @@ import { checkLinearizability, formatLinearizabilityResult, HistoryRecorder, kvM
 import type { RespValue } from "../resp/reply-parser.ts";
 import type { SimRandom } from "../sim/random.ts";
 import type { ChaosClient, Outcome } from "./client.ts";
-import { backoff, KeyWindow, type OutcomeCounts, type Workload, type WorkloadCheck } from "./workload.ts";
+import { backoff, KeyWindow, OutcomeTally, type OutcomeCounts, type Workload, type WorkloadCheck } from "./workload.ts";
 
 export interface RegisterOptions {
   readonly now: () => number;
@@ -20,9 +20,8 @@ export interface RegisterOptions {
 
 export class RegisterWorkload implements Workload {
   readonly name = "register" as const;
-  readonly counts: OutcomeCounts = { invoked: 0, ok: 0, fail: 0, unknown: 0 };
+  readonly #tally = new OutcomeTally();
   readonly #history = new HistoryRecorder<KvInput, KvOutput>();
-  readonly #okTimes: number[] = [];
   readonly #keys: KeyWindow;
   readonly #now: () => number;
   readonly #stepsMax: number;
@@ -34,8 +33,12 @@ export class RegisterWorkload implements Workload {
     this.#stepsMax = opts.stepsMax ?? 2_000_000;
   }
 
+  get counts(): OutcomeCounts {
+    return this.#tally.counts;
+  }
+
   okSince(sinceMs: number): number {
-    return this.#okTimes.filter((t) => t >= sinceMs).length;
+    return this.#tally.okSince(sinceMs);
   }
 
   async runClient(id: number, client: ChaosClient, rng: SimRandom, stopped: () => boolean): Promise<void> {
@@ -84,21 +87,18 @@ export class RegisterWorkload implements Workload {
 
   async #invoke(client: number | string, c: ChaosClient, key: string, input: KvInput): Promise<Outcome> {
     const argv = input.kind === "get" ? ["GET", key] : input.kind === "set" ? ["SET", key, input.value] : ["INCR", key];
-    this.counts.invoked++;
+    this.#tally.invoked();
     const op: PendingOp = this.#history.invoke(client, key, input, this.#now());
     const outcome = await c.run([argv], ([reply]) => judge(c, input, reply));
     const t = this.#now();
     if (outcome.kind === "ok") {
       this.#history.ok(op, outputOf(outcome.replies[0]), t);
-      this.counts.ok++;
-      this.#okTimes.push(t);
     } else if (outcome.kind === "fail") {
       this.#history.fail(op, t);
-      this.counts.fail++;
     } else {
       this.#history.unknown(op);
-      this.counts.unknown++;
     }
+    this.#tally.record(outcome.kind, t);
     return outcome;
   }
 }

@@ -15,6 +15,25 @@ export interface OutcomeCounts {
   unknown: number;
 }
 
+/** A workload's outcome counters, and when each acknowledged operation completed (okSince). */
+export class OutcomeTally {
+  readonly counts: OutcomeCounts = { invoked: 0, ok: 0, fail: 0, unknown: 0 };
+  readonly #okTimes: number[] = [];
+
+  invoked(): void {
+    this.counts.invoked++;
+  }
+
+  record(kind: "ok" | "fail" | "unknown", atMs: number): void {
+    this.counts[kind]++;
+    if (kind === "ok") this.#okTimes.push(atMs);
+  }
+
+  okSince(sinceMs: number): number {
+    return this.#okTimes.filter((t) => t >= sinceMs).length;
+  }
+}
+
 export interface WorkloadCheck {
   readonly workload: WorkloadName;
   /** True when the history shows no anomaly. */
