@@ -19,7 +19,7 @@ import { goesThroughLog } from "../src/commands/types.ts";
 import { Engine } from "../src/engine/engine.ts";
 import { Rng } from "../src/engine/rng.ts";
 import { defaultEngineSettings } from "../src/engine/settings.ts";
-import { concatChunks } from "../src/node/chunk-builder.ts";
+import { concatBytes } from "../src/util/bytes.ts";
 import { Members } from "../src/node/members.ts";
 import { decodeNodeSnapshot, encodeNodeSnapshot } from "../src/node/snapshot-codec.ts";
 import { SnapshotWriter } from "../src/node/snapshot-writer.ts";
@@ -138,7 +138,7 @@ Bun.gc(true);
 // Load it once: what a follower pays (and a check that the snapshot holds every key at I).
 t = performance.now();
 const loaded = new Engine(defaultEngineSettings());
-decodeNodeSnapshot(concatChunks(chunks), loaded);
+decodeNodeSnapshot(concatBytes(chunks), loaded);
 const loadMs = performance.now() - t;
 if (loaded.db.size !== stepStats.written) throw new Error(`loaded ${loaded.db.size} keys, wrote ${stepStats.written}`);
 loaded.db.flush();

@@ -11,6 +11,7 @@ import { MemoryStorage } from "../src/storage/memory-storage.ts";
 import { nodeFileSystem } from "../src/storage/fs.ts";
 import { crashingFileSystem, DiskCrashSwitch, type DiskCrashPoint } from "../src/chaos/disk-fault.ts";
 import type { RecoveredState } from "../src/storage/types.ts";
+import { concatBytes } from "../src/util/bytes.ts";
 import { setLogLevel, setLogRole } from "../src/util/log.ts";
 
 export interface StorageWorkerOptions {
@@ -59,14 +60,7 @@ const api = {
    * bytes back, transferred, for the Raft worker (which sends them to laggards).
    */
   saveSnapshot(index: number, term: number, conf: Uint8Array, chunks: Uint8Array[]): Uint8Array {
-    let size = 0;
-    for (const c of chunks) size += c.length;
-    const data = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      data.set(c, at);
-      at += c.length;
-    }
+    const data = concatBytes(chunks);
     need().saveSnapshot(index, term, conf, data);
     return Comlink.transfer(data, [data.buffer as ArrayBuffer]);
   },

@@ -84,16 +84,3 @@ export class ChunkBuilder {
   }
 }
 
-/** One buffer holding `chunks` back to back (tests, small snapshots, callers needing one piece). */
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

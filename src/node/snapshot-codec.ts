@@ -16,8 +16,8 @@ import { ListValue } from "../engine/types/list.ts";
 import { SetValue } from "../engine/types/set.ts";
 import { ZSetValue } from "../engine/types/zset.ts";
 import type { Value } from "../engine/value.ts";
-import { bytesToBinary } from "../util/bytes.ts";
-import { ChunkBuilder, concatChunks } from "./chunk-builder.ts";
+import { bytesToBinary, concatBytes } from "../util/bytes.ts";
+import { ChunkBuilder } from "./chunk-builder.ts";
 import { SnapshotRecordEncoder, snapshotTypeTag } from "./snapshot-record.ts";
 import { Members } from "./members.ts";
 
@@ -50,7 +50,7 @@ export function encodeNodeSnapshot(engine: Engine, members: Members): Uint8Array
   let cursor = 0;
   do cursor = db.scan(cursor, 1024, visit);
   while (cursor !== 0);
-  return concatChunks(out.finish());
+  return concatBytes(out.finish());
 }
 
 function bytes(x: unknown): string {

@@ -28,10 +28,11 @@ import {
 } from "../constants.ts";
 import { Rng } from "../engine/rng.ts";
 import { assert } from "../util/assert.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { decodeConfEntry, encodeConfEntry } from "./conf-entry.ts";
 import { entryBytes, RaftLog } from "./log.ts";
 import { Membership } from "./membership.ts";
-import { bytesEqual, concatBytes, emptyBytes, mustFollowPersist, newMessage } from "./message.ts";
+import { bytesEqual, emptyBytes, mustFollowPersist, newMessage } from "./message.ts";
 import { Progress } from "./progress.ts";
 import { quorumSize, quorumValue, voteResult, type VoteResult } from "./quorum.ts";
 import { ReadOnly } from "./read-only.ts";

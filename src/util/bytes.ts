@@ -32,3 +32,17 @@ export function utf8ToBinary(s: string): string {
 export function binaryToUtf8(s: string): string {
   return Buffer.from(s, "latin1").toString("utf8");
 }
+
+/** `parts` back to back in one buffer (a single part is returned as it is, not copied). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -9,7 +9,8 @@ import { goesThroughLog } from "../../src/commands/types.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { Rng } from "../../src/engine/rng.ts";
 import { defaultEngineSettings } from "../../src/engine/settings.ts";
-import { ChunkBuilder, concatChunks } from "../../src/node/chunk-builder.ts";
+import { ChunkBuilder } from "../../src/node/chunk-builder.ts";
+import { concatBytes } from "../../src/util/bytes.ts";
 import { Members } from "../../src/node/members.ts";
 import { decodeNodeSnapshot, encodeNodeSnapshot } from "../../src/node/snapshot-codec.ts";
 import { SnapshotRecordEncoder } from "../../src/node/snapshot-record.ts";
@@ -57,7 +58,7 @@ function members(): Members {
 
 function load(chunks: readonly Uint8Array[]): { engine: Engine; members: Members } {
   const engine = new Engine(defaultEngineSettings());
-  const m = decodeNodeSnapshot(concatChunks(chunks), engine);
+  const m = decodeNodeSnapshot(concatBytes(chunks), engine);
   return { engine, members: m };
 }
 
@@ -342,7 +343,7 @@ describe("the writer's life cycle", () => {
     expect(drained.length).toBeGreaterThan(0);
     const all = [...drained, ...w2.result()];
     expect(all.length).toBeGreaterThan(1);
-    expect(w2.bytes).toBe(concatChunks(all).length);
+    expect(w2.bytes).toBe(concatBytes(all).length);
     expect(dump(load(all).engine)).toEqual(dump(e));
     // The synchronous encoder writes the same records (in insertion order).
     expect(dump(load([encodeNodeSnapshot(e, members())]).engine)).toEqual(dump(e));
@@ -377,7 +378,7 @@ test("ChunkBuilder's chunks concatenate to what was appended", () => {
     }
     const chunks = b.finish();
     for (const c of chunks) expect(c.length).toBeGreaterThan(0);
-    expect([...concatChunks(chunks)]).toEqual(all);
+    expect([...concatBytes(chunks)]).toEqual(all);
     expect(b.totalBytes).toBe(all.length);
   }
 });
