@@ -4,7 +4,7 @@
 // drive `now` by hand.
 
 import { commandTable } from "../../src/commands/index.ts";
-import { Flag } from "../../src/commands/types.ts";
+import { Flag, goesThroughLog } from "../../src/commands/types.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { defaultEngineSettings } from "../../src/engine/settings.ts";
 import type { CollectionValue, TypeName, Value } from "../../src/engine/value.ts";
@@ -121,4 +121,22 @@ export async function runInProcessDifferential(oracle: RespClient, node: InProce
     }
   }
   return opts.count;
+}
+
+/**
+ * Runs one state-machine command on `engine` at `now` with `seed`, through the log path or the
+ * read path as the node would (tests replaying a log by hand), and returns the reply as text.
+ */
+export function runOnEngine(engine: Engine, argv: string[], now: number, seed: number): string {
+  let spec = commandTable.lookup(argv[0]);
+  if (spec?.subcommands !== undefined) spec = commandTable.lookupSub(spec, argv[1]);
+  if (spec?.run === undefined) throw new Error(`no state-machine command ${argv[0]}`);
+  const reply = new Reply();
+  if (goesThroughLog(spec)) engine.apply({ spec, argv }, now, seed, reply);
+  else engine.read({ spec, argv }, now, seed, reply);
+  const p = new ReplyParser();
+  p.feed(reply.take());
+  const v = p.next();
+  if (v === undefined) throw new Error(`no reply to ${argv.join(" ")}`);
+  return showReply(v);
 }

@@ -3,29 +3,12 @@
 // depend on a hash table set's slot layout.
 
 import { expect, test } from "bun:test";
-import { commandTable } from "../../src/commands/index.ts";
-import { goesThroughLog } from "../../src/commands/types.ts";
+import { runOnEngine } from "../helpers/in-process.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { defaultEngineSettings } from "../../src/engine/settings.ts";
 import { Members } from "../../src/node/members.ts";
 import { decodeNodeSnapshot, encodeNodeSnapshot } from "../../src/node/snapshot-codec.ts";
-import { ReplyParser, showReply } from "../../src/resp/reply-parser.ts";
-import { Reply } from "../../src/resp/reply.ts";
 
-function run(engine: Engine, argv: string[], now: number, seed: number): string {
-  let spec = commandTable.lookup(argv[0]);
-  if (spec?.subcommands !== undefined) spec = commandTable.lookupSub(spec, argv[1]);
-  if (spec === undefined) throw new Error(`no command ${argv[0]}`);
-  const reply = new Reply();
-  if (spec.run === undefined) throw new Error(`${argv[0]} is not a state-machine command`);
-  if (goesThroughLog(spec)) engine.apply({ spec, argv }, now, seed, reply);
-  else engine.read({ spec, argv }, now, seed, reply);
-  const p = new ReplyParser();
-  p.feed(reply.take());
-  const v = p.next();
-  if (v === undefined) throw new Error("no reply");
-  return showReply(v);
-}
 
 test("every type, expiry and a hash table set's random picks survive a snapshot", () => {
   const now = 1_800_000_000_000;
@@ -39,27 +22,27 @@ test("every type, expiry and a hash table set's random picks survive a snapshot"
     ["ZADD", "z", "1.5", "x", "-inf", "y"],
     ["SADD", "ints", "3", "1", "2"],
   ];
-  for (const cmd of both) run(a, cmd, now, seed++);
+  for (const cmd of both) runOnEngine(a, cmd, now, seed++);
   // A hash table set with holes and a free list: adds and removes in a scrambled order.
-  for (let i = 0; i < 300; i++) run(a, ["SADD", "big", `m${(i * 37) % 300}`], now, seed++);
-  for (let i = 0; i < 300; i += 3) run(a, ["SREM", "big", `m${(i * 11) % 300}`], now, seed++);
-  for (let i = 0; i < 40; i++) run(a, ["SADD", "big", `n${i}`], now, seed++);
+  for (let i = 0; i < 300; i++) runOnEngine(a, ["SADD", "big", `m${(i * 37) % 300}`], now, seed++);
+  for (let i = 0; i < 300; i += 3) runOnEngine(a, ["SREM", "big", `m${(i * 11) % 300}`], now, seed++);
+  for (let i = 0; i < 40; i++) runOnEngine(a, ["SADD", "big", `n${i}`], now, seed++);
   const members = new Members();
   members.setConf({ voters: [7], learners: [], removed: [3] });
   members.setAddress(7, { addr: "10.0.0.7:6379", busAddr: "10.0.0.7:16379" });
   const data = encodeNodeSnapshot(a, members);
   const b = new Engine(defaultEngineSettings());
-  run(b, ["SET", "junk", "gone after loading"], now, 0);
+  runOnEngine(b, ["SET", "junk", "gone after loading"], now, 0);
   const m = decodeNodeSnapshot(data, b);
   expect(m.address(7)).toEqual({ addr: "10.0.0.7:6379", busAddr: "10.0.0.7:16379" });
   expect(m.conf.removed).toEqual([3]);
   expect(b.lastAppliedMs).toBe(a.lastAppliedMs);
   for (const read of [["GET", "s"], ["PTTL", "ttl"], ["LRANGE", "l", "0", "-1"], ["HGETALL", "h"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["SMEMBERS", "ints"], ["SCARD", "big"], ["EXISTS", "junk"], ["OBJECT", "ENCODING", "big"], ["OBJECT", "ENCODING", "ints"]]) {
-    expect(run(b, read, now + 5, 0)).toBe(run(a, read, now + 5, 0));
+    expect(runOnEngine(b, read, now + 5, 0)).toBe(runOnEngine(a, read, now + 5, 0));
   }
   // The same log applied to both from here pops the same members.
   for (let i = 0; i < 60; i++) {
     const cmd = i % 4 === 3 ? ["SADD", "big", `p${i}`] : ["SPOP", "big", String(1 + (i % 3))];
-    expect(run(b, cmd, now + 10, 10_000 + i)).toBe(run(a, cmd, now + 10, 10_000 + i));
+    expect(runOnEngine(b, cmd, now + 10, 10_000 + i)).toBe(runOnEngine(a, cmd, now + 10, 10_000 + i));
   }
 });

@@ -4,8 +4,7 @@
 // created later, and nothing left hooked into the keyspace once it is done or aborted.
 
 import { describe, expect, test } from "bun:test";
-import { commandTable } from "../../src/commands/index.ts";
-import { goesThroughLog } from "../../src/commands/types.ts";
+import { runOnEngine } from "../helpers/in-process.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { Rng } from "../../src/engine/rng.ts";
 import { defaultEngineSettings } from "../../src/engine/settings.ts";
@@ -15,26 +14,11 @@ import { Members } from "../../src/node/members.ts";
 import { decodeNodeSnapshot, encodeNodeSnapshot } from "../../src/node/snapshot-codec.ts";
 import { SnapshotRecordEncoder } from "../../src/node/snapshot-record.ts";
 import { SnapshotAbortedError, SnapshotBusyError, SnapshotWriter } from "../../src/node/snapshot-writer.ts";
-import { ReplyParser, showReply } from "../../src/resp/reply-parser.ts";
-import { Reply } from "../../src/resp/reply.ts";
 import { testSeed } from "../helpers/diff.ts";
 
 const t0 = 1_800_000_000_000;
 
 /** Applies (or reads) one command the way a node applies a log entry; returns the reply shown. */
-function run(engine: Engine, argv: string[], now: number, seed: number): string {
-  let spec = commandTable.lookup(argv[0]);
-  if (spec?.subcommands !== undefined) spec = commandTable.lookupSub(spec, argv[1]);
-  if (spec?.run === undefined) throw new Error(`no state-machine command ${argv[0]}`);
-  const reply = new Reply();
-  if (goesThroughLog(spec)) engine.apply({ spec, argv }, now, seed, reply);
-  else engine.read({ spec, argv }, now, seed, reply);
-  const p = new ReplyParser();
-  p.feed(reply.take());
-  const v = p.next();
-  if (v === undefined) throw new Error("no reply");
-  return showReply(v);
-}
 
 /** Every key's full record (value, encoding, set slot layout, expiry), sorted by key. */
 function dump(engine: Engine): string[] {
@@ -71,13 +55,13 @@ class Log {
   apply(engine: Engine, argv: string[]): string {
     const seed = this.#seed++;
     this.entries.push({ argv, now: this.now, seed });
-    return run(engine, argv, this.now, seed);
+    return runOnEngine(engine, argv, this.now, seed);
   }
 }
 
 function replay(log: Log): Engine {
   const e = new Engine(defaultEngineSettings());
-  for (const { argv, now, seed } of log.entries) run(e, argv, now, seed);
+  for (const { argv, now, seed } of log.entries) runOnEngine(e, argv, now, seed);
   return e;
 }
 
@@ -233,13 +217,13 @@ describe("a snapshot taken while writes are applied", () => {
       const r = runSnapshot(seed);
       const { engine: loaded } = load(r.writer.result());
       const replayed = replay(r.logAtI);
-      const sets = [...replayed.db.keys()].filter((k) => run(replayed, ["TYPE", k], t0, 0) === "set");
+      const sets = [...replayed.db.keys()].filter((k) => runOnEngine(replayed, ["TYPE", k], t0, 0) === "set");
       let s = 50_000;
       for (const k of sets) {
         for (let j = 0; j < 6; j++) {
           const cmd = j % 3 === 2 ? ["SADD", k, `p${j}`] : ["SPOP", k, String(1 + (j % 4))];
           const now = r.logAtI.now + 10;
-          expect(`${seed} ${run(loaded, cmd, now, s)}`).toBe(`${seed} ${run(replayed, cmd, now, s)}`);
+          expect(`${seed} ${runOnEngine(loaded, cmd, now, s)}`).toBe(`${seed} ${runOnEngine(replayed, cmd, now, s)}`);
           s++;
         }
       }
@@ -250,7 +234,7 @@ describe("a snapshot taken while writes are applied", () => {
 describe("the writer's life cycle", () => {
   function engineWithKeys(n: number): Engine {
     const e = new Engine(defaultEngineSettings());
-    for (let i = 0; i < n; i++) run(e, ["SET", `k${i}`, `v${i}`], t0, i + 1);
+    for (let i = 0; i < n; i++) runOnEngine(e, ["SET", `k${i}`, `v${i}`], t0, i + 1);
     return e;
   }
 
@@ -263,7 +247,7 @@ describe("the writer's life cycle", () => {
     expect(e.db.copyOnWriteAttached).toBe(false);
     expect(w.aborted).toBe(true);
     expect(() => w.step()).toThrow(SnapshotAbortedError);
-    run(e, ["SET", "k1", "changed after abort"], t0, 500);
+    runOnEngine(e, ["SET", "k1", "changed after abort"], t0, 500);
     const w2 = new SnapshotWriter(e, members(), { sliceKeys: 7 });
     const chunks = await w2.run();
     expect(e.db.copyOnWriteAttached).toBe(false);
@@ -290,8 +274,8 @@ describe("the writer's life cycle", () => {
   test("every Keyspace change copies the key's old value and TTL out first", () => {
     // The commands reach most of these through lookupWrite first; here each method is alone.
     const e = engineWithKeys(60);
-    run(e, ["SADD", "s", "a", "b", "c"], t0, 100);
-    for (let i = 0; i < 10; i++) run(e, ["PEXPIRE", `k${i}`, "100000"], t0, 200 + i);
+    runOnEngine(e, ["SADD", "s", "a", "b", "c"], t0, 100);
+    for (let i = 0; i < 10; i++) runOnEngine(e, ["PEXPIRE", `k${i}`, "100000"], t0, 200 + i);
     const before = dump(e);
     const db = e.db;
     const w = new SnapshotWriter(e, members(), { sliceKeys: 1 });
@@ -316,11 +300,11 @@ describe("the writer's life cycle", () => {
     const before = dump(e);
     const w = new SnapshotWriter(e, members(), { sliceKeys: 10 });
     w.step();
-    run(e, ["FLUSHALL"], t0, 900);
+    runOnEngine(e, ["FLUSHALL"], t0, 900);
     expect(e.db.copyOnWriteAttached).toBe(false);
     expect(e.db.size).toBe(0);
-    run(e, ["SET", "k20", "after flush"], t0, 901);
-    run(e, ["SET", "new", "after flush"], t0, 902);
+    runOnEngine(e, ["SET", "k20", "after flush"], t0, 901);
+    runOnEngine(e, ["SET", "new", "after flush"], t0, 902);
     while (!w.step()) {}
     expect(dump(load(w.result()).engine)).toEqual(before);
     expect(w.stats.copiedOnWrite).toBe(0);
@@ -334,8 +318,8 @@ describe("the writer's life cycle", () => {
     expect(load(w.result()).engine.db.size).toBe(0);
 
     const e = engineWithKeys(20);
-    run(e, ["SET", "big", "x".repeat(3 * 1024 * 1024)], t0, 100);
-    for (let i = 0; i < 10; i++) run(e, ["SET", `after${i}`, "v"], t0, 101 + i);
+    runOnEngine(e, ["SET", "big", "x".repeat(3 * 1024 * 1024)], t0, 100);
+    for (let i = 0; i < 10; i++) runOnEngine(e, ["SET", `after${i}`, "v"], t0, 101 + i);
     const w2 = new SnapshotWriter(e, members(), { sliceKeys: 3 });
     // Chunks drained while it runs plus the rest at the end make the whole snapshot.
     const drained: Uint8Array[] = [];
