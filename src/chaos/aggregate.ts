@@ -22,6 +22,17 @@ interface Group {
   anomalies: string[];
 }
 
+/** Adds each workload's outcome counts of `from` into `into`. */
+function addOps(into: Record<string, OutcomeCounts>, from: Readonly<Record<string, OutcomeCounts>>): void {
+  for (const [w, c] of Object.entries(from)) {
+    const t = (into[w] ??= { invoked: 0, ok: 0, fail: 0, unknown: 0 });
+    t.invoked += c.invoked;
+    t.ok += c.ok;
+    t.fail += c.fail;
+    t.unknown += c.unknown;
+  }
+}
+
 function main(files: readonly string[]): void {
   const groups = new Map<string, Group>();
   for (const f of files) {
@@ -33,13 +44,7 @@ function main(files: readonly string[]): void {
     g.runs++;
     g.seconds += r.options.timeMs / 1000;
     g.seeds.push(r.options.seed);
-    for (const [w, c] of Object.entries(r.ops)) {
-      const t = (g.ops[w] ??= { invoked: 0, ok: 0, fail: 0, unknown: 0 });
-      t.invoked += c.invoked;
-      t.ok += c.ok;
-      t.fail += c.fail;
-      t.unknown += c.unknown;
-    }
+    addOps(g.ops, r.ops);
     for (const fault of r.faults) if (fault.injected) g.faults.set(fault.kind, (g.faults.get(fault.kind) ?? 0) + 1);
     for (const a of r.anomalies) g.anomalies.push(`seed ${r.options.seed}: ${a}`);
   }
@@ -53,13 +58,7 @@ function main(files: readonly string[]): void {
     out.push(`| ${name.replace("|", "\\|")} | ${g.runs} × ${g.seconds / g.runs} s | ${cell(g.ops.register)} | ${cell(g.ops["list-append"])} | ${faults} | ${g.anomalies.length} |`);
     total.runs += g.runs;
     total.seconds += g.seconds;
-    for (const [w, c] of Object.entries(g.ops)) {
-      const t = (total.ops[w] ??= { invoked: 0, ok: 0, fail: 0, unknown: 0 });
-      t.invoked += c.invoked;
-      t.ok += c.ok;
-      t.fail += c.fail;
-      t.unknown += c.unknown;
-    }
+    addOps(total.ops, g.ops);
     for (const [k, n] of g.faults) total.faults.set(k, (total.faults.get(k) ?? 0) + n);
     total.anomalies.push(...g.anomalies);
   }
