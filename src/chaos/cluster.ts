@@ -8,6 +8,7 @@ import type { Subprocess } from "bun";
 import { mkdirSync, openSync, closeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RespClient } from "../client/resp-client.ts";
+import { waitFor } from "../util/wait.ts";
 import type { RespValue } from "../resp/reply-parser.ts";
 import type { ChaosNetwork, Placement } from "./network.ts";
 
@@ -154,19 +155,8 @@ export class ChaosCluster {
     return this.waitFor("a leader", timeoutMs, () => this.leader());
   }
 
-  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>, intervalMs = 50): Promise<T> {
-    const deadline = performance.now() + timeoutMs;
-    let last: unknown = null;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== null && v !== undefined && v !== false) return v;
-      } catch (e) {
-        last = e;
-      }
-      if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === null ? "" : `: ${String(last)}`}`);
-      await Bun.sleep(intervalMs);
-    }
+  waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>, intervalMs = 50): Promise<T> {
+    return waitFor(what, probe, timeoutMs, intervalMs);
   }
 
   // ---- faults ----
